@@ -1,0 +1,315 @@
+"""The main job: production → speech → plan → shot renders → soundtrack → assembly → report.
+
+Each stage lives in its own package; this module only sequences them, records the run in the
+store and reports progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reelforge._exceptions import GeneratorError, Problem, ProductionError
+from reelforge.jobs.events import EventSink, StageEvent, ignore
+from reelforge.jobs.runner import ShotOutcome, render_shots
+from reelforge.plan.plan import Plan, Speech, build_plan
+from reelforge.production.model import LoadedProduction
+from reelforge.store import Store
+
+
+@dataclass
+class RenderResult:
+    run_id: str
+    cut: Path
+    report: Path
+    srt: Path | None
+    plan: Plan
+    shots: list[ShotOutcome]
+    loudness_target: float
+    loudness_measured: float
+    true_peak: float
+    assembly_mode: str
+    wall_seconds: float
+    generations: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:60] or "cut"
+
+
+def check_generators(loaded: LoadedProduction) -> None:
+    """Every shot's `model` must name a known generator: a file problem, found before work."""
+    from reelforge.generators.registry import generator_names, get_generator
+    from reelforge.production.loader import locate
+
+    problems: list[Problem] = []
+    for index, shot in enumerate(loaded.production.shots):
+        try:
+            get_generator(shot.model)
+        except GeneratorError as exc:
+            line, column = locate(loaded, f"shots[{index}].model")
+            message = str(exc) if shot.model else f"choose one of {generator_names()}"
+            problems.append(
+                Problem(str(loaded.source), line, column, f"shots[{index}].model", message)
+            )
+    if problems:
+        raise ProductionError(problems)
+
+
+def synthesize_speech(loaded: LoadedProduction, store: Store) -> tuple[dict[tuple[int, int], Speech], str]:
+    from reelforge.audio.tts import SpeechRequest, available_engine, synthesize_lines, voice_for
+
+    production = loaded.production
+    keys: list[tuple[int, int]] = []
+    requests = []
+    for s_index, shot in enumerate(production.shots):
+        for l_index, line in enumerate(shot.dialogue):
+            element = production.elements.get(line.speaker)
+            element_voice = element.voice if element else None
+            if element_voice and not element_voice.startswith(("piper", "espeak", "joe")):
+                candidate = loaded.resolve(element_voice)
+                element_voice = str(candidate) if candidate.exists() else element_voice
+            keys.append((s_index, l_index))
+            requests.append(SpeechRequest(text=line.line, voice=voice_for(line.speaker, element_voice)))
+    if not requests:
+        return {}, "none"
+    engine = available_engine()
+    speeches = synthesize_lines(requests, store.cache_dir / "speech")
+    return {k: Speech(s.path, s.duration) for k, s in zip(keys, speeches, strict=True)}, engine
+
+
+def render_production(
+    loaded: LoadedProduction,
+    out_dir: Path,
+    *,
+    store: Store | None = None,
+    on_event: EventSink = ignore,
+    preset: str | None = None,
+    workers: int | None = None,
+) -> RenderResult:
+    from reelforge.assembly.assemble import Conform, assemble
+    from reelforge.assembly.soundtrack import build_soundtrack
+    from reelforge.assembly.subtitles import Cue, write_srt
+    from reelforge.audio.loudness import measure_loudness
+    from reelforge.generators.registry import get_generator
+
+    started = time.perf_counter()
+    check_generators(loaded)
+    store = store or Store()
+    production = loaded.production
+    source_bytes = loaded.source.read_bytes()
+    run_id = store.start_run(
+        title=production.title,
+        source=str(loaded.source),
+        production_sha256=hashlib.sha256(source_bytes).hexdigest(),
+    )
+    generations_before = store.generation_count()
+    work = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=store.cache_dir))
+    try:
+        on_event(StageEvent("speech", "started"))
+        speech, tts_engine = synthesize_speech(loaded, store)
+        on_event(StageEvent("speech", "done", f"{len(speech)} line(s), {tts_engine}"))
+
+        generators = {s.model: get_generator(s.model) for s in production.shots}
+        versions = {n: (g.version, g.burns_dialogue) for n, g in generators.items()}
+        plan = build_plan(loaded, speech, versions)
+
+        on_event(StageEvent("shots", "started"))
+        outcomes = render_shots(plan, store, on_event, workers=workers)
+        for planned, outcome in zip(plan.shots, outcomes, strict=True):
+            store.add_shot_render(
+                run_id,
+                position=planned.index,
+                shot_id=planned.shot.id,
+                generator=planned.generator,
+                cache_key=planned.cache_key,
+                cache_hit=outcome.cache_hit,
+                seed=planned.shot.seed,
+                frames=planned.slot.frames,
+                seconds=outcome.seconds,
+                status=outcome.status,
+                asset_sha256=outcome.asset_sha256,
+                generation_id=outcome.generation_id,
+                error=outcome.error,
+            )
+        failed = [o for o in outcomes if o.status != "done"]
+        if failed:
+            raise GeneratorError(
+                f"{len(failed)} shot(s) failed: "
+                + "; ".join(o.error or "unknown error" for o in failed)
+            )
+        on_event(StageEvent("shots", "done"))
+
+        on_event(StageEvent("audio", "started"))
+        soundtrack = build_soundtrack(plan, work)
+        on_event(StageEvent("audio", "done"))
+
+        fps = plan.timeline.fps
+        cues: list[Cue] = []
+        burn: list[Cue] = []
+        for planned in plan.shots:
+            shot_start = planned.slot.start / fps
+            shot_end = planned.slot.end / fps
+            for line in planned.lines:
+                start = shot_start + line.start
+                cue = Cue(start, min(start + line.duration, shot_end), f"{line.speaker}: {line.text}")
+                cues.append(cue)
+                if not generators[planned.generator].burns_dialogue:
+                    burn.append(cue)
+        mode = production.delivery.subtitles.value
+        out_dir.mkdir(parents=True, exist_ok=True)
+        slug = slugify(production.title)
+        srt = write_srt(cues, out_dir / f"{slug}.srt") if cues and mode == "sidecar" else None
+
+        on_event(StageEvent("assembly", "started"))
+        width, height = production.delivery.size
+        all_previz = all(s.model == "previz" for s in production.shots)
+        spec = Conform(width, height, fps, preset=preset or ("veryfast" if all_previz else "medium"))
+        cut_tmp = work / f"{slug}.mp4"
+        assembly = assemble(
+            [o.path for o in outcomes if o.path is not None],
+            plan.timeline,
+            cut_tmp,
+            spec,
+            audio=soundtrack.path,
+            burn=burn if mode == "burn" else [],
+            work_dir=work,
+        )
+        cut_sha = store.assets.put(cut_tmp, "cut", {"frames": assembly.frames})
+        cut = store.assets.copy_out(cut_sha, out_dir / f"{slug}.mp4")
+        on_event(StageEvent("assembly", "done", assembly.mode))
+
+        on_event(StageEvent("report", "started"))
+        measured = measure_loudness(cut)
+        report = _write_report(
+            out_dir / f"{slug}.report.html",
+            plan=plan,
+            outcomes=outcomes,
+            run_id=run_id,
+            cut=cut,
+            srt=srt,
+            assembly_mode=assembly.mode,
+            loudness=(production.delivery.loudness, measured.integrated, measured.true_peak),
+            tts_engine=tts_engine,
+            wall=time.perf_counter() - started,
+            generations=store.generation_count() - generations_before,
+        )
+        on_event(StageEvent("report", "done"))
+        wall = time.perf_counter() - started
+        store.finish_run(
+            run_id,
+            status="done",
+            out_path=str(cut),
+            report_path=str(report),
+            cut_sha256=cut_sha,
+            summary={
+                "shots": len(plan.shots),
+                "frames": plan.timeline.frames,
+                "generations": store.generation_count() - generations_before,
+                "loudness": measured.integrated,
+                "wall_seconds": round(wall, 3),
+            },
+        )
+        return RenderResult(
+            run_id=run_id,
+            cut=cut,
+            report=report,
+            srt=srt,
+            plan=plan,
+            shots=outcomes,
+            loudness_target=production.delivery.loudness,
+            loudness_measured=measured.integrated,
+            true_peak=measured.true_peak,
+            assembly_mode=assembly.mode,
+            wall_seconds=wall,
+            generations=store.generation_count() - generations_before,
+            warnings=list(plan.warnings),
+        )
+    except BaseException as exc:
+        store.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _write_report(
+    path: Path,
+    *,
+    plan: Plan,
+    outcomes: list[ShotOutcome],
+    run_id: str,
+    cut: Path,
+    srt: Path | None,
+    assembly_mode: str,
+    loudness: tuple[float, float, float],
+    tts_engine: str,
+    wall: float,
+    generations: int,
+) -> Path:
+    from datetime import UTC, datetime
+
+    from reelforge import __version__
+    from reelforge.report.html import ShotRow, render_report
+    from reelforge.report.thumbnails import frame_thumbnails
+
+    rows = []
+    for planned, outcome in zip(plan.shots, outcomes, strict=True):
+        rows.append(
+            ShotRow(
+                index=planned.index,
+                id=planned.shot.id,
+                prompt=planned.shot.prompt,
+                camera=planned.shot.camera.value,
+                size=planned.shot.size.value,
+                generator=planned.generator,
+                generator_version=planned.generator_version,
+                seed=planned.shot.seed,
+                frames=planned.slot.frames,
+                fps=plan.timeline.fps,
+                start_frame=planned.slot.start,
+                transition=planned.slot.transition,
+                transition_frames=planned.slot.overlap or planned.slot.fade_in,
+                seconds=outcome.seconds,
+                cache_hit=outcome.cache_hit,
+                cache_key=planned.cache_key,
+                asset=outcome.asset_sha256 or "",
+                thumbs=frame_thumbnails(outcome.path) if outcome.path else [],
+                lines=[
+                    {"speaker": ln.speaker, "text": ln.text, "start": ln.start}
+                    for ln in planned.lines
+                ],
+            )
+        )
+    production = plan.loaded.production
+    width, height = production.delivery.size
+    return render_report(
+        path,
+        shots=rows,
+        total_frames=plan.timeline.frames,
+        title=production.title,
+        run_id=run_id,
+        created=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        source=str(plan.loaded.source),
+        cut_name=cut.name,
+        srt_name=srt.name if srt else None,
+        width=width,
+        height=height,
+        fps=plan.timeline.fps,
+        assembly_mode=assembly_mode,
+        warnings=list(plan.warnings),
+        loudness_target=loudness[0],
+        loudness_measured=loudness[1],
+        true_peak=loudness[2],
+        line_count=len(plan.lines),
+        tts_engine=tts_engine,
+        version=__version__,
+        wall_seconds=wall,
+        generations=generations,
+    )

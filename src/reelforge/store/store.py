@@ -1,0 +1,159 @@
+"""The Store facade: runs, shot renders, generations, the shot cache and the asset files."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import desc, func, select
+
+from reelforge._exceptions import RunNotFound
+from reelforge.store.assets import AssetStore
+from reelforge.store.db import open_engine, session_factory
+from reelforge.store.paths import data_home, database_url
+from reelforge.store.tables import CacheEntry, Generation, Run, ShotRender
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_run_id() -> str:
+    # Sortable by time, unique without coordination (ULID-like: ms timestamp + randomness).
+    return f"{int(time.time() * 1000):012x}{secrets.token_hex(4)}"
+
+
+@dataclass(frozen=True)
+class CachedAsset:
+    sha256: str
+    path: Path
+    generation_id: int | None
+
+
+class Store:
+    def __init__(self, home: Path | None = None, url: str | None = None) -> None:
+        self.home = home or data_home()
+        self.engine = open_engine(url or database_url())
+        self.sessions = session_factory(self.engine)
+        self.assets = AssetStore(self.home / "assets", self.sessions)
+
+    @property
+    def cache_dir(self) -> Path:
+        path = self.home / "cache"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    # --- the shot cache -------------------------------------------------------------------
+    def cached(self, cache_key: str) -> CachedAsset | None:
+        with self.sessions() as session:
+            entry = session.get(CacheEntry, cache_key)
+            if entry is None:
+                return None
+            sha, gen = entry.asset_sha256, entry.generation_id
+        if not self.assets.has(sha):  # the file was deleted by hand: treat as a miss
+            return None
+        return CachedAsset(sha, self.assets.path_of(sha), gen)
+
+    def record_generation(
+        self,
+        *,
+        generator: str,
+        version: str,
+        cache_key: str,
+        request: dict[str, Any],
+        started_at: datetime,
+        seconds: float,
+        asset_sha256: str,
+        kind: str,
+        meta: dict[str, Any] | None = None,
+    ) -> int:
+        with self.sessions.begin() as session:
+            gen = Generation(
+                generator=generator,
+                generator_version=version,
+                cache_key=cache_key,
+                request=request,
+                started_at=started_at,
+                seconds=seconds,
+                status="done",
+                asset_sha256=asset_sha256,
+                meta=meta or {},
+            )
+            session.add(gen)
+            session.flush()
+            entry = session.get(CacheEntry, cache_key)
+            if entry is None:
+                session.add(
+                    CacheEntry(
+                        cache_key=cache_key,
+                        kind=kind,
+                        asset_sha256=asset_sha256,
+                        generation_id=gen.id,
+                        created_at=_now(),
+                    )
+                )
+            else:
+                entry.asset_sha256, entry.generation_id = asset_sha256, gen.id
+            return gen.id
+
+    def generation_count(self) -> int:
+        with self.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(Generation)) or 0)
+
+    # --- runs -----------------------------------------------------------------------------
+    def start_run(self, *, title: str, source: str, production_sha256: str) -> str:
+        run_id = new_run_id()
+        with self.sessions.begin() as session:
+            session.add(
+                Run(
+                    id=run_id,
+                    title=title,
+                    source=source,
+                    production_sha256=production_sha256,
+                    status="running",
+                    started_at=_now(),
+                    summary={},
+                )
+            )
+        return run_id
+
+    def add_shot_render(self, run_id: str, **fields: Any) -> None:
+        with self.sessions.begin() as session:
+            session.add(ShotRender(run_id=run_id, **fields))
+
+    def finish_run(self, run_id: str, *, status: str, **fields: Any) -> None:
+        with self.sessions.begin() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise RunNotFound(f"no run {run_id!r}")
+            run.status = status
+            run.finished_at = _now()
+            for name, value in fields.items():
+                setattr(run, name, value)
+
+    def runs(self, limit: int = 20) -> list[Run]:
+        with self.sessions() as session:
+            return list(session.scalars(select(Run).order_by(desc(Run.started_at)).limit(limit)))
+
+    def run(self, run_id: str) -> tuple[Run, list[ShotRender]]:
+        with self.sessions() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                # Accept a unique prefix, as git does for commits.
+                matches = list(session.scalars(select(Run).where(Run.id.like(f"{run_id}%"))))
+                if len(matches) != 1:
+                    hint = "ambiguous prefix" if matches else "see `reel runs`"
+                    raise RunNotFound(f"no run {run_id!r} ({hint})")
+                run = matches[0]
+            shots = list(
+                session.scalars(
+                    select(ShotRender)
+                    .where(ShotRender.run_id == run.id)
+                    .order_by(ShotRender.position)
+                )
+            )
+            return run, shots
