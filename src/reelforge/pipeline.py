@@ -11,12 +11,13 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reelforge._exceptions import GeneratorError, Problem, ProductionError
-from reelforge.jobs.events import EventSink, StageEvent, ignore
-from reelforge.jobs.runner import ShotOutcome, render_shots
+from reelforge.jobs.events import EventSink, ShotEvent, StageEvent, ignore
+from reelforge.jobs.runner import ShotOutcome, ShotRunner
 from reelforge.plan.plan import Plan, Speech, build_plan
 from reelforge.production.model import LoadedProduction
 from reelforge.store import Store
@@ -113,16 +114,31 @@ def render_production(
     generations_before = store.generation_count()
     work = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=store.cache_dir))
     try:
-        on_event(StageEvent("speech", "started"))
-        speech, tts_engine = synthesize_speech(loaded, store)
-        on_event(StageEvent("speech", "done", f"{len(speech)} line(s), {tts_engine}"))
-
         generators = {s.model: get_generator(s.model) for s in production.shots}
         versions = {n: (g.version, g.burns_dialogue) for n, g in generators.items()}
-        plan = build_plan(loaded, speech, versions)
+        # Shots whose pixels depend on speech timing wait for it; the others start at once.
+        waits = {i for i, s in enumerate(production.shots) if s.dialogue and versions[s.model][1]}
+        with (
+            ShotRunner(store, on_event, workers=workers, generators=generators) as runner,
+            ThreadPoolExecutor(1) as speech_thread,
+        ):
+            on_event(StageEvent("speech", "started"))
+            speech_future = speech_thread.submit(synthesize_speech, loaded, store)
+            early = build_plan(loaded, {}, versions)
+            for planned in early.shots:
+                if planned.index in waits:
+                    on_event(ShotEvent(planned.index, planned.shot.id, "waiting"))
+            on_event(StageEvent("shots", "started"))
+            runner.submit(p for p in early.shots if p.index not in waits)
+            speech, tts_engine = speech_future.result()
+            on_event(StageEvent("speech", "done", f"{len(speech)} line(s), {tts_engine}"))
+            plan = build_plan(loaded, speech, versions)
+            runner.submit(p for p in plan.shots if p.index in waits)
 
-        on_event(StageEvent("shots", "started"))
-        outcomes = render_shots(plan, store, on_event, workers=workers)
+            on_event(StageEvent("audio", "started"))
+            soundtrack = build_soundtrack(plan, work)  # overlaps the shot renders
+            on_event(StageEvent("audio", "done"))
+            outcomes = runner.collect()
         for planned, outcome in zip(plan.shots, outcomes, strict=True):
             store.add_shot_render(
                 run_id,
@@ -146,10 +162,6 @@ def render_production(
                 + "; ".join(o.error or "unknown error" for o in failed)
             )
         on_event(StageEvent("shots", "done"))
-
-        on_event(StageEvent("audio", "started"))
-        soundtrack = build_soundtrack(plan, work)
-        on_event(StageEvent("audio", "done"))
 
         fps = plan.timeline.fps
         cues: list[Cue] = []

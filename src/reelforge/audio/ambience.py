@@ -1,11 +1,12 @@
 """Procedural ambience and effects beds from a shot's ``sound`` words.
 
 Every layer is built from numpy noise shaped in the frequency domain (one FFT per channel, far
-cheaper than cascaded IIR filters over millions of samples), slow random envelopes and sparse
-impulse trains convolved with short grains. Each layer draws from its own generator seeded by
-(seed, layer name), so adding "birds" to "rain" does not change the rain. Output is a stereo
-float32 bed; levels are set per layer so a mix of words stays balanced, and a quiet room tone is
-always underneath so a bed is never digital silence (which sounds like a dropout in a cut).
+cheaper than cascaded IIR filters over millions of samples), slow random envelopes, and short
+grains (drops, crackles, steps) scattered at random times. Each layer draws from its own
+generator seeded by (seed, layer name), so adding "birds" to "rain" does not change the rain.
+Output is a stereo float32 bed; levels are set per layer so a mix of words stays balanced, and
+a quiet room tone is always underneath so a bed is never digital silence (which sounds like a
+dropout in a cut).
 """
 
 from __future__ import annotations
@@ -65,11 +66,6 @@ def _band(lo: float, hi: float, order: float = 2.0) -> Callable[[Array], Array]:
 def _tilt(exponent: float, inner: Callable[[Array], Array]) -> Callable[[Array], Array]:
     """Multiply a response by f**exponent (-0.5 = pink, -1 = brown) to colour it."""
     return lambda f: inner(f) * np.maximum(f, 20.0) ** exponent
-
-
-def _unit(x: Array) -> Array:
-    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float32)))) if x.size else 0.0
-    return x / np.float32(rms) if rms > 0 else x
 
 
 def _peak(x: Array) -> Array:
@@ -183,7 +179,8 @@ def _ocean(n: int, sr: int, rng: np.random.Generator) -> Array:
     swell *= _envelope(n, sr, rng, 0.2, 0.3)
     rumble = _noise(n, sr, rng, _tilt(-1.0, _band(30, 500)))
     wash = _noise(n, sr, rng, _band(400, 5000, 2))
-    return rumble * (0.4 + 0.6 * swell)[:, None] + wash * (0.8 * swell)[:, None]
+    # The sea never goes quiet between breaks: a steady wash stays under each swell.
+    return rumble * (0.5 + 0.5 * swell)[:, None] + wash * (0.25 + 0.75 * swell)[:, None]
 
 
 def _crowd(n: int, sr: int, rng: np.random.Generator) -> Array:

@@ -51,6 +51,7 @@ class LoudnessReport:
     output_i: float  # measured on the written file by a separate ebur128 pass
     output_tp: float
     linear: bool  # loudnorm applied one static gain (True) or its dynamic compressor (False)
+    goal_i: float  # the target actually aimed at: target_i, or lower when the gain was capped
     gain_db: float  # the gain loudnorm was asked to apply
     gain_capped: bool  # the input was too quiet to reach the target without lifting noise
     padded: bool  # the input was shorter than 3 s and was padded for the filter
@@ -59,8 +60,7 @@ class LoudnessReport:
     @property
     def on_target(self) -> bool:
         """Within 1 LU of the (possibly capped) target and under the true-peak ceiling."""
-        target = self.input_i + self.gain_db if self.gain_capped else self.target_i
-        return abs(self.output_i - target) <= 1.0 and self.output_tp <= self.target_tp + 0.05
+        return abs(self.output_i - self.goal_i) <= 1.0 and self.output_tp <= self.target_tp
 
 
 def _num(value: object) -> float:
@@ -140,6 +140,8 @@ def normalize_loudness(
     src, dst = Path(src), Path(dst)
     if not src.is_file():
         raise AudioError(f"cannot normalise {src}: no such file")
+    if dst.resolve() == src.resolve():
+        raise AudioError(f"cannot normalise {src} onto itself: choose another output path")
     dst.parent.mkdir(parents=True, exist_ok=True)
     tp = true_peak - _TP_MARGIN
     with tempfile.TemporaryDirectory(prefix="reelforge-loudnorm-") as tmp:
@@ -159,6 +161,7 @@ def normalize_loudness(
             output_i=-math.inf,
             output_tp=-math.inf,
             linear=False,
+            goal_i=in_i,
             gain_db=0.0,
             gain_capped=True,
             padded=padded,
@@ -208,6 +211,7 @@ def normalize_loudness(
     report = replace(
         report,
         linear=second.get("normalization_type", "").strip().lower() == "linear",
+        goal_i=goal,
         gain_db=goal - m_i,
         gain_capped=goal < target_i,
     )

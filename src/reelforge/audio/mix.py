@@ -99,33 +99,46 @@ def duck_curve(
     The gain reaches full depth when speech starts (ramping over ``attack`` seconds before it)
     and recovers over ``release`` seconds after it ends; gaps shorter than ``hold`` stay ducked.
     """
-    active = np.zeros(total, dtype=bool)
+    spans = _speech_spans(total, dialogue, bridge=int(hold * sample_rate))
+    att, rel = max(attack * sample_rate, 1.0), max(release * sample_rate, 1.0)
+    gain_db = np.zeros(total, dtype=np.float32)
+    # Only the samples around each span are computed, so a long timeline stays cheap in memory.
+    for a, b in spans:
+        lo, hi = max(a - int(att) - 1, 0), min(b + int(rel) + 1, total)
+        i = np.arange(lo, hi, dtype=np.float64)
+        # 0 inside the span, rising to 1 over `att` samples before it and `rel` samples after.
+        away = np.where(
+            i < a, np.clip((a - i) / att, 0.0, 1.0), np.clip((i - b + 1) / rel, 0.0, 1.0)
+        )
+        smooth = away * away * (3 - 2 * away)  # smoothstep: no corners in the gain curve
+        seg = (depth_db * (1.0 - smooth)).astype(np.float32)
+        np.minimum(gain_db[lo:hi], seg, out=gain_db[lo:hi])
+    return np.power(np.float32(10.0), gain_db / np.float32(20.0)).astype(np.float32)
+
+
+def _speech_spans(
+    total: int, dialogue: Sequence[ClipLike], *, bridge: int
+) -> list[tuple[int, int]]:
+    """Sorted [start, end) sample spans where dialogue is audible, pauses <= ``bridge`` merged."""
+    spans = []
     for item in dialogue:
         clip = _as_clip(item)
         level = np.abs(np.asarray(clip.samples, dtype=np.float32))
         if level.ndim == 2:
             level = level.max(axis=1)
-        loud = np.flatnonzero(level > _AUDIBLE)  # the TTS file's own leading/trailing silence
+        loud = np.flatnonzero(level > _AUDIBLE)  # skip the TTS file's own edge silence
         if loud.size:
             a = max(clip.start + int(loud[0]), 0)
             b = min(clip.start + int(loud[-1]) + 1, total)
-            active[a:b] = a < b
-    if not active.any():
-        return np.ones(total, dtype=np.float32)
-    idx = np.arange(total)
-    last = np.maximum.accumulate(np.where(active, idx, -(10**12)))
-    nxt = np.minimum.accumulate(np.where(active, idx, 10**12)[::-1])[::-1]
-    since, until = idx - last, nxt - idx
-    gap = since + until
-    active |= (gap <= hold * sample_rate) & (last >= 0) & (nxt < total)  # bridge short pauses
-    last = np.maximum.accumulate(np.where(active, idx, -(10**12)))
-    nxt = np.minimum.accumulate(np.where(active, idx, 10**12)[::-1])[::-1]
-    away = np.minimum(
-        np.clip((nxt - idx) / max(attack * sample_rate, 1.0), 0.0, 1.0),
-        np.clip((idx - last) / max(release * sample_rate, 1.0), 0.0, 1.0),
-    )
-    smooth = away * away * (3 - 2 * away)  # smoothstep: no corners in the gain curve
-    return (10 ** (depth_db * (1.0 - smooth) / 20)).astype(np.float32)
+            if a < b:
+                spans.append((a, b))
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a - merged[-1][1] <= bridge:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def mix_timeline(

@@ -19,8 +19,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(exc: ReelforgeError) -> None:
@@ -49,11 +49,12 @@ def render(
 ) -> None:
     """Render FILE to a finished MP4 with a report beside it."""
     from reelforge.cli.progress import ProgressDisplay
+    from reelforge.generators.registry import generator_names
     from reelforge.pipeline import render_production
     from reelforge.production import load_production
 
     try:
-        loaded = load_production(file)
+        loaded = load_production(file, known_models=generator_names())
         with ProgressDisplay(console, [s.id for s in loaded.production.shots]) as progress:
             result = render_production(
                 loaded, out, on_event=progress, preset=preset, workers=workers
@@ -78,12 +79,11 @@ def render(
 @app.command()
 def validate(file: FileArg) -> None:
     """Check FILE and report every problem at once, with file:line:column."""
-    from reelforge.pipeline import check_generators
+    from reelforge.generators.registry import generator_names
     from reelforge.production import load_production
 
     try:
-        loaded = load_production(file)
-        check_generators(loaded)
+        loaded = load_production(file, known_models=generator_names())
     except ReelforgeError as exc:
         _fail(exc)
         return

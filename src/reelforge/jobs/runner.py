@@ -1,28 +1,34 @@
 """Rendering a plan's shots: cache lookups, generations in worker processes, asset recording.
 
 Generations run in a process pool because previz is CPU-bound Python; provider generators will
-mostly wait on HTTP and get a durable engine of their own (issue 4). A failed shot does not stop
-the others: every shot that can be rendered is, and cached, so a fixed production resumes cheaply.
+mostly wait on HTTP and get a durable engine of their own (issue 4). Shots can be submitted in
+waves (those without dialogue first, while speech is still being synthesised). A failed shot
+does not stop the others: every shot that can be rendered is, and cached.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from reelforge._exceptions import GeneratorError, ReelforgeError
 from reelforge.generators.base import ShotRequest
 from reelforge.jobs.events import EventSink, ShotEvent
 from reelforge.plan.cache_key import canonical
-from reelforge.plan.plan import Plan, PlannedShot
+from reelforge.plan.plan import PlannedShot
 from reelforge.store import Store
+
+RenderFuture = Future[tuple[dict[str, Any], float]]
 
 
 @dataclass(frozen=True)
@@ -48,102 +54,133 @@ def _render_one(generator: str, request: ShotRequest, out: str) -> tuple[dict[st
     return meta, time.perf_counter() - started
 
 
+class _InlineExecutor(Executor):
+    """One worker: render in this process, which avoids a pool's start-up cost."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def render_shots(
-    plan: Plan, store: Store, on_event: EventSink, *, workers: int | None = None
-) -> list[ShotOutcome]:
-    outcomes: dict[int, ShotOutcome] = {}
-    misses: list[PlannedShot] = []
-    for shot in plan.shots:
-        hit = store.cached(shot.cache_key)
-        if hit is not None:
-            outcomes[shot.index] = ShotOutcome(
-                shot.index, "done", True, 0.0, hit.sha256, hit.path, hit.generation_id
-            )
-            on_event(ShotEvent(shot.index, shot.shot.id, "cached"))
-        else:
-            misses.append(shot)
-            on_event(ShotEvent(shot.index, shot.shot.id, "queued"))
+def _pool(workers: int, generators: Iterable[str]) -> Executor:
+    if workers <= 1:
+        return _InlineExecutor()
+    if sys.platform == "linux":
+        # fork: workers inherit the already-imported generator (no re-import per worker) and
+        # scripts calling the Python API need no `if __name__ == "__main__"` guard. Workers only
+        # render into files; they never touch the store, the console or other threads' locks.
+        from reelforge.generators.registry import get_generator
 
-    scratch = Path(tempfile.mkdtemp(prefix="render-", dir=store.cache_dir))
-    n = min(workers or default_workers(), len(misses))
-    if n > 1:
-        ctx = multiprocessing.get_context("spawn")  # never fork a process holding threads/DB
-        with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-            futures: list[tuple[PlannedShot, Future[tuple[dict[str, Any], float]], datetime]] = []
-            # Longest first, so the pool's tail is short.
-            for shot in sorted(misses, key=lambda s: -s.request.frames):
-                out = str(scratch / f"{shot.cache_key}.mp4")
-                futures.append(
-                    (shot, pool.submit(_render_one, shot.generator, shot.request, out), _utcnow())
+        for name in generators:
+            get_generator(name)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        # Fork every worker now, before the caller starts other threads (speech synthesis).
+        for warm in [pool.submit(int) for _ in range(workers)]:
+            warm.result()
+        return pool
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+class ShotRunner:
+    """Submit planned shots (possibly in waves), then collect their outcomes in order."""
+
+    def __init__(
+        self,
+        store: Store,
+        on_event: EventSink,
+        *,
+        workers: int | None = None,
+        generators: Iterable[str] = (),
+    ) -> None:
+        self.store = store
+        self.on_event = on_event
+        self.scratch = Path(tempfile.mkdtemp(prefix="render-", dir=store.cache_dir))
+        self.pool = _pool(workers or default_workers(), generators)
+        self.outcomes: dict[int, ShotOutcome] = {}
+        self.pending: list[tuple[PlannedShot, RenderFuture, datetime]] = []
+
+    def __enter__(self) -> ShotRunner:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for leftover in self.scratch.glob("*"):
+            leftover.unlink(missing_ok=True)
+        self.scratch.rmdir()
+
+    def submit(self, shots: Iterable[PlannedShot]) -> None:
+        misses = []
+        for shot in shots:
+            hit = self.store.cached(shot.cache_key)
+            if hit is not None:
+                self.outcomes[shot.index] = ShotOutcome(
+                    shot.index, "done", True, 0.0, hit.sha256, hit.path, hit.generation_id
                 )
-                on_event(ShotEvent(shot.index, shot.shot.id, "rendering"))
-            for shot, future, started_at in futures:
-                outcomes[shot.index] = _finish(shot, future, started_at, scratch, store, on_event)
-    else:
-        for shot in misses:
-            on_event(ShotEvent(shot.index, shot.shot.id, "rendering"))
-            future: Future[tuple[dict[str, Any], float]] = Future()
-            started_at = _utcnow()
-            try:
-                out = str(scratch / f"{shot.cache_key}.mp4")
-                future.set_result(_render_one(shot.generator, shot.request, out))
-            except Exception as exc:
-                future.set_exception(exc)
-            outcomes[shot.index] = _finish(shot, future, started_at, scratch, store, on_event)
-    try:
-        scratch.rmdir()
-    except OSError:
-        pass
-    return [outcomes[i] for i in range(len(plan.shots))]
+                self.on_event(ShotEvent(shot.index, shot.shot.id, "cached"))
+            else:
+                misses.append(shot)
+        for shot in sorted(misses, key=lambda s: -s.request.frames):  # longest first
+            out = str(self.scratch / f"{shot.cache_key}.mp4")
+            self.on_event(ShotEvent(shot.index, shot.shot.id, "rendering"))
+            future = self.pool.submit(_render_one, shot.generator, shot.request, out)
+            self.pending.append((shot, future, _utcnow()))
+
+    def collect(self) -> list[ShotOutcome]:
+        """Wait for every submitted shot; outcomes in shot order."""
+        for shot, future, started_at in self.pending:
+            self.outcomes[shot.index] = self._finish(shot, future, started_at)
+        self.pending = []
+        return [self.outcomes[i] for i in sorted(self.outcomes)]
+
+    def _finish(self, shot: PlannedShot, future: RenderFuture, started_at: datetime) -> ShotOutcome:
+        try:
+            meta, seconds = future.result()
+        except ReelforgeError as exc:
+            self.on_event(ShotEvent(shot.index, shot.shot.id, "failed", message=str(exc)))
+            return ShotOutcome(shot.index, "failed", False, 0.0, error=str(exc))
+        except Exception as exc:  # a generator bug: keep its type so it can be reported
+            message = str(
+                GeneratorError(
+                    f"{type(exc).__name__}: {exc}", shot_id=shot.shot.id, generator=shot.generator
+                )
+            )
+            self.on_event(ShotEvent(shot.index, shot.shot.id, "failed", message=message))
+            return ShotOutcome(shot.index, "failed", False, 0.0, error=message)
+        store = self.store
+        sha = store.assets.put(self.scratch / f"{shot.cache_key}.mp4", "video", {"frames": meta.get("frames")})
+        generation_id = store.record_generation(
+            generator=shot.generator,
+            version=shot.generator_version,
+            cache_key=shot.cache_key,
+            request=canonical(asdict(shot.request)),
+            started_at=started_at,
+            seconds=seconds,
+            asset_sha256=sha,
+            kind="video",
+            meta=meta,
+        )
+        self.on_event(ShotEvent(shot.index, shot.shot.id, "done", seconds=seconds))
+        return ShotOutcome(
+            shot.index,
+            "done",
+            False,
+            seconds,
+            sha,
+            store.assets.path_of(sha),
+            generation_id,
+            bool(meta.get("has_audio")),
+        )
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _finish(
-    shot: PlannedShot,
-    future: Future[tuple[dict[str, Any], float]],
-    started_at: datetime,
-    scratch: Path,
-    store: Store,
-    on_event: EventSink,
-) -> ShotOutcome:
-    try:
-        meta, seconds = future.result()
-    except ReelforgeError as exc:
-        on_event(ShotEvent(shot.index, shot.shot.id, "failed", message=str(exc)))
-        return ShotOutcome(shot.index, "failed", False, 0.0, error=str(exc))
-    except Exception as exc:  # a generator bug: keep the type so it can be reported
-        message = str(GeneratorError(f"{type(exc).__name__}: {exc}", shot_id=shot.shot.id,
-                                     generator=shot.generator))
-        on_event(ShotEvent(shot.index, shot.shot.id, "failed", message=message))
-        return ShotOutcome(shot.index, "failed", False, 0.0, error=message)
-    clip = scratch / f"{shot.cache_key}.mp4"
-    sha = store.assets.put(clip, "video", {"frames": meta.get("frames")})
-    generation_id = store.record_generation(
-        generator=shot.generator,
-        version=shot.generator_version,
-        cache_key=shot.cache_key,
-        request=canonical(asdict(shot.request)),
-        started_at=started_at,
-        seconds=seconds,
-        asset_sha256=sha,
-        kind="video",
-        meta=meta,
-    )
-    on_event(ShotEvent(shot.index, shot.shot.id, "done", seconds=seconds))
-    return ShotOutcome(
-        shot.index,
-        "done",
-        False,
-        seconds,
-        sha,
-        store.assets.path_of(sha),
-        generation_id,
-        bool(meta.get("has_audio")),
-    )

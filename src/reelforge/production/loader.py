@@ -6,6 +6,7 @@ fixes the file in one pass instead of one error per run.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from reelforge._exceptions import Problem, ProductionError
 from .checks import covered_by_checks, run_checks
 from .model import LoadedProduction, Production
 from .parse import Parsed, parse_file
+from .suggest import did_you_mean
 from .source import Loc, SourceMap, parse_path
 from .translate import problems_from_errors
 
@@ -55,7 +57,24 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(dict.fromkeys(problems))
 
 
-def load_production(path: Path | str) -> LoadedProduction:
+def _check_models(parsed: Parsed, known: Collection[str]) -> list[Problem]:
+    problems = []
+    shots = parsed.data.get("shots")
+    for index, shot in enumerate(shots if isinstance(shots, list) else []):
+        model = shot.get("model") if isinstance(shot, dict) else None
+        if isinstance(model, str) and model not in known:
+            hint = did_you_mean(model, sorted(known), list_label="available models")
+            problems.append(
+                parsed.source_map.problem(
+                    ("shots", index, "model"), f"unknown model {model!r}{hint}"
+                )
+            )
+    return problems
+
+
+def load_production(
+    path: Path | str, *, known_models: Collection[str] | None = None
+) -> LoadedProduction:
     """Load and fully check the production file at ``path`` (``.yaml``, ``.yml`` or ``.json``).
 
     Raises :class:`ProductionError` listing every problem, each with file, line, column and
@@ -68,6 +87,8 @@ def load_production(path: Path | str) -> LoadedProduction:
     problems += problems_from_errors(errors, parsed.source_map, skip=covered_by_checks)
     source = source.resolve()
     problems += run_checks(parsed.data, parsed.source_map, source.parent)
+    if known_models is not None:  # the generator registry is the caller's, not this package's
+        problems += _check_models(parsed, known_models)
     problems = _unique(problems)
     if problems or production is None:
         # `production is None` with no problems cannot happen: every error is either reported

@@ -43,8 +43,8 @@ def _jitter(c: RGB, rng: np.random.Generator, amount: int = 6) -> RGB:
 
 def paint_background(
     look: Look, region: Region, density: float, frame: tuple[int, int], seed: int
-) -> tuple[Image.Image, float]:
-    """Paint the background over ``region``; returns the RGB image and the horizon's base y."""
+) -> Image.Image:
+    """Paint the RGB background covering ``region`` (base coordinates) at ``density``."""
     rng = np.random.default_rng([seed, 0xB6])
     w, h = frame
     x0, y0, x1, y1 = region
@@ -119,4 +119,4 @@ def paint_background(
             rays += np.exp(-(((diag - centre) / (0.04 * w)) ** 2))
         fade = np.clip((horizon - ys) / h + 0.3, 0.0, 1.0)[:, None]
         out += (rays * fade * 40.0)[:, :, None]
-    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB"), horizon
+    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")

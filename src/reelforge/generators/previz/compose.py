@@ -15,40 +15,53 @@ from PIL import Image
 from ..base import ShotRequest
 from .camera import BACKGROUND_DEPTH, PARTICLE_DEPTH, layer_transform
 from .keyframes import apply_keyframes
-from .layers import paste_layer, render_background
+from .layers import LayerRenderer
 from .scene import Scene, build_scene
 
 
-def _composite(scene: Scene, index: int) -> Image.Image:
-    state = scene.states[index]
-    fg_blur, bg_blur = scene.focus[index]
-    frame = render_background(
-        scene.background, layer_transform(state, BACKGROUND_DEPTH), scene.size, bg_blur
-    )
-    for layer in sorted(scene.elements, key=lambda layer: -layer.depth):
-        paste_layer(frame, layer, layer_transform(state, layer.depth), fg_blur)
-    if scene.particles is not None:
-        arr = np.array(frame)
-        seconds = index / scene.request.fps
-        scene.particles.draw(arr, seconds, layer_transform(state, PARTICLE_DEPTH))
-        frame = Image.fromarray(arr, "RGB")
-    for box, mask in scene.vignette:
-        frame.paste((0, 0, 0), box, mask)
-    return frame
+class _Compositor:
+    """Builds each frame from the scene's layers; holds the per-layer resample caches."""
+
+    def __init__(self, scene: Scene) -> None:
+        self.scene = scene
+        self.background = LayerRenderer(scene.background, scene.size)
+        # Far cards first, so nearer ones overlap them.
+        ordered = sorted(scene.elements, key=lambda layer: -layer.depth)
+        self.elements = [LayerRenderer(layer, scene.size) for layer in ordered]
+
+    def __call__(self, index: int) -> Image.Image:
+        scene = self.scene
+        state = scene.states[index]
+        fg_blur, bg_blur = scene.focus[index]
+        frame = self.background.background(layer_transform(state, BACKGROUND_DEPTH), bg_blur)
+        for renderer in self.elements:
+            renderer.paste(frame, layer_transform(state, renderer.layer.depth), fg_blur)
+        if scene.particles is not None:
+            arr = np.array(frame)
+            seconds = index / scene.request.fps
+            scene.particles.draw(arr, seconds, layer_transform(state, PARTICLE_DEPTH))
+            frame = Image.fromarray(arr, "RGB")
+        for box, mask in scene.vignette:
+            frame.paste((0, 0, 0), box, mask)
+        return frame
 
 
 def iter_images(scene: Scene, *, slate: bool = True) -> Iterator[Image.Image]:
     """The shot's frames as RGB images at the scene's working resolution."""
     request = scene.request
-    previous: tuple[object, Image.Image] | None = None
-    for index in range(request.frames):
-        # A frame's composite depends only on camera state and focus (and time, for particles).
-        key = (scene.states[index], scene.focus[index])
-        if previous is not None and previous[0] == key and scene.particles is None:
-            frame = previous[1].copy()
+    composite = _Compositor(scene)
+    # Without particles a composite depends only on camera state and focus, so a static stretch
+    # of the shot composes once; a copy is kept only when the next frame can use it.
+    keys = list(zip(scene.states, scene.focus, strict=True))
+    reusable = scene.particles is None
+    kept: tuple[object, Image.Image] | None = None
+    for index, key in enumerate(keys):
+        if kept is not None and kept[0] == key:
+            frame = kept[1].copy()
         else:
-            frame = _composite(scene, index)
-            previous = (key, frame.copy())
+            frame = composite(index)
+            following = keys[index + 1] if index + 1 < len(keys) else None
+            kept = (key, frame.copy()) if reusable and following == key else None
         frame = apply_keyframes(
             frame, index, request.frames, scene.blend_span, scene.first, scene.last
         )

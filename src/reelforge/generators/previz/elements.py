@@ -132,6 +132,7 @@ def make_silhouette(
             width=line,
         )
         label_y = height - body_h / 2
+        label_size = body_h * 0.2
     else:
         w = round(height * 0.46)
         img = Image.new("RGBA", (w, height), (0, 0, 0, 0))
@@ -144,14 +145,16 @@ def make_silhouette(
             (0, top, w - 1, height - 1), round(w * 0.45), fill=fill, outline=edge, width=line
         )
         label_y = top + (height - top) * 0.3
-    if label:
-        _label(img, name, label_y)
-    return _lit(img, light)
+        label_size = height * 0.07
+    img = _lit(img, light)
+    if label:  # after the lighting, so names stay readable at night
+        _label(img, name, label_y, label_size)
+    return img
 
 
-def _label(img: Image.Image, text: str, centre_y: float) -> None:
+def _label(img: Image.Image, text: str, centre_y: float, size_px: float) -> None:
     """Write ``text`` across ``img`` centred at ``centre_y``, shrinking it to fit the width."""
-    size = max(9, round(img.height * 0.07))
+    size = max(9, round(size_px))
     f = font(size)
     while size > 9 and f.getlength(text) > img.width * 0.92:
         size -= 1

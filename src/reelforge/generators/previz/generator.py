@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import av
+
 from ..base import GeneratedClip, ShotRequest
 from .compose import iter_images
 from .encode import DEFAULT_CRF, DEFAULT_PRESET, encode
@@ -47,10 +49,11 @@ class PrevizGenerator:
                 crf=self.crf,
             )
             os.replace(partial, out)
-        except Exception as exc:
+        except (OSError, ValueError, av.error.FFmpegError) as exc:  # disk, codec, container
             partial.unlink(missing_ok=True)
-            if isinstance(exc, OSError | ValueError) or type(exc).__module__.startswith("av"):
-                raise fail(request, f"encoding {out} failed: {exc}") from exc
+            raise fail(request, f"writing {out} failed: {exc}") from exc
+        except BaseException:  # a bug or an interrupt: clean up, keep the original error
+            partial.unlink(missing_ok=True)
             raise
         if written != request.frames:  # pragma: no cover - the loop always yields `frames`
             raise fail(request, f"wrote {written} frames, expected {request.frames}")

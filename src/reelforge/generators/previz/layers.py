@@ -3,7 +3,9 @@
 A layer is painted once per shot, at a pixel density high enough for the largest scale the camera
 will show it at. Each frame then needs a single ``Image.resize(..., box=...)`` of just the visible
 part, which is several times cheaper than an affine transform of the whole frame and still
-sub-pixel accurate (the box takes floats), so slow moves glide instead of stepping.
+sub-pixel accurate (the box takes floats), so slow moves glide instead of stepping. On top of that
+a layer's last resample is reused while the layer has drifted less than a sixth of a pixel from it
+(a far background in a slow push), and axes that move by whole pixels are cropped, not filtered.
 """
 
 from __future__ import annotations
@@ -18,57 +20,53 @@ from .camera import LayerTransform
 Box = tuple[float, float, float, float]
 
 
+BLUR_STEPS = 32  # crossfade steps between neighbouring blur levels
+
+
 @dataclass
 class Layer:
     """A card at a depth. ``levels[0]`` is sharp; later levels are progressively blurred."""
 
     name: str
     depth: float
-    levels: list[Image.Image]
+    levels: list[Image.Image]  # RGB (the background) or premultiplied RGBa (cards)
     density: float  # source pixels per base-framing pixel
     origin: tuple[float, float]  # base-framing position (from frame centre) of the source's corner
-    opaque: bool = False  # covers the whole frame (the background): no mask, no paste
     _blend_cache: dict[int, Image.Image] = field(default_factory=dict, repr=False)
 
     @property
     def size(self) -> tuple[int, int]:
         return self.levels[0].size
 
+    def blur_step(self, blur: float) -> int:
+        """A blur amount 0..1 quantised to the crossfades this layer can show."""
+        return round(min(1.0, max(0.0, blur)) * (len(self.levels) - 1) * BLUR_STEPS)
+
     def image_at(self, blur: float) -> Image.Image:
         """The layer at a blur amount 0..1, crossfading the two nearest pre-blurred levels."""
-        if len(self.levels) == 1 or blur <= 0.0:
-            return self.levels[0]
-        pos = min(1.0, blur) * (len(self.levels) - 1)
-        low = int(pos)
-        frac = pos - low
-        if frac < 1e-3 or low + 1 >= len(self.levels):
+        step = self.blur_step(blur)
+        low, frac = divmod(step, BLUR_STEPS)
+        if frac == 0:
             return self.levels[low]
-        # Quantise the mix so a slow pull reuses blends across neighbouring frames.
-        key = low * 64 + round(frac * 32)
-        cached = self._blend_cache.get(key)
-        if cached is None:
+        cached = self._blend_cache.get(step)
+        if cached is None:  # a focus pull moves on steadily: only recent blends are worth keeping
             if len(self._blend_cache) > 8:
                 self._blend_cache.clear()
-            cached = Image.blend(self.levels[low], self.levels[low + 1], round(frac * 32) / 32)
-            self._blend_cache[key] = cached
+            cached = Image.blend(self.levels[low], self.levels[low + 1], frac / BLUR_STEPS)
+            self._blend_cache[step] = cached
         return cached
 
 
 def blur_levels(image: Image.Image, max_radius: float, count: int) -> list[Image.Image]:
     """``count`` versions of ``image`` from sharp to ``max_radius`` Gaussian blur.
 
-    RGBA cards are blurred premultiplied so their edges soften into transparency, not into a dark
-    fringe.
+    Cards come back premultiplied (RGBa): blurring premultiplied colour softens edges into
+    transparency rather than into a dark fringe, and resizing RGBa needs no conversion per frame.
     """
-    if count <= 1 or max_radius <= 0:
-        return [image]
-    levels = [image]
-    has_alpha = image.mode == "RGBA"
-    work = image.convert("RGBa") if has_alpha else image
-    for i in range(1, count):
-        radius = max_radius * i / (count - 1)
-        blurred = work.filter(ImageFilter.GaussianBlur(radius))
-        levels.append(blurred.convert("RGBA") if has_alpha else blurred)
+    work = image.convert("RGBa") if image.mode == "RGBA" else image
+    levels = [work]
+    for i in range(1, count if max_radius > 0 else 1):
+        levels.append(work.filter(ImageFilter.GaussianBlur(max_radius * i / (count - 1))))
     return levels
 
 
@@ -126,21 +124,105 @@ def _clamp_box(box: Box, size: tuple[int, int]) -> Box:
     )
 
 
-def render_background(
-    layer: Layer, tr: LayerTransform, frame: tuple[int, int], blur: float = 0.0
-) -> Image.Image:
-    """The opaque layer resampled to fill the frame: the start of every composite."""
-    box = _clamp_box(source_box(layer, tr, (0, 0, *frame), frame), layer.size)
-    return layer.image_at(blur).resize(frame, Image.Resampling.BILINEAR, box=box)
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) < 1e-4
 
 
-def paste_layer(canvas: Image.Image, layer: Layer, tr: LayerTransform, blur: float = 0.0) -> None:
-    """Composite a (transparent) card layer onto ``canvas`` in place."""
-    frame = canvas.size
-    rect = screen_rect(layer, tr, frame)
-    if rect is None:
-        return
-    box = _clamp_box(source_box(layer, tr, rect, frame), layer.size)
-    size = (rect[2] - rect[0], rect[3] - rect[1])
-    piece = layer.image_at(blur).resize(size, Image.Resampling.BILINEAR, box=box)
-    canvas.paste(piece, rect[:2], piece)
+def resample(src: Image.Image, size: tuple[int, int], box: Box) -> Image.Image:
+    """``src.resize(size, BILINEAR, box=box)``, skipping the work along axes that need none.
+
+    PIL filters both axes whenever the source is bigger than the output. Along an axis where the
+    box is whole pixels at 1:1 scale (pans, trucks, cranes move one axis only) resampling is a
+    plain copy, so crop that axis away first: the resize then runs one pass, or none.
+    """
+    x0, y0, x1, y1 = box
+    w, h = size
+    keep_x = _whole(x0) and _whole(x1 - x0 - w) and round(x1 - x0) == w
+    keep_y = _whole(y0) and _whole(y1 - y0 - h) and round(y1 - y0) == h
+    if not (keep_x or keep_y):
+        return src.resize(size, Image.Resampling.BILINEAR, box=box)
+    # Along a resampled axis keep the filter's support beyond the box, so edges match an
+    # uncropped resize.
+    mx = 2 + math.ceil((x1 - x0) / w)
+    my = 2 + math.ceil((y1 - y0) / h)
+    cx0 = round(x0) if keep_x else max(0, math.floor(x0) - mx)
+    cx1 = cx0 + w if keep_x else min(src.width, math.ceil(x1) + mx)
+    cy0 = round(y0) if keep_y else max(0, math.floor(y0) - my)
+    cy1 = cy0 + h if keep_y else min(src.height, math.ceil(y1) + my)
+    piece = src.crop((cx0, cy0, cx1, cy1))
+    if keep_x and keep_y:
+        return piece
+    return piece.resize(
+        size, Image.Resampling.BILINEAR, box=(x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0)
+    )
+
+
+def _drift(old: LayerTransform, new: LayerTransform, rect: Box, frame: tuple[int, int]) -> float:
+    """How far (in frame pixels) any point of ``rect`` moves going from ``old`` to ``new``."""
+    w, h = frame
+    ratio = new.scale / old.scale
+    dx = max(
+        abs((ratio - 1.0) * (x - w / 2 - old.dx) + new.dx - old.dx) for x in (rect[0], rect[2])
+    )
+    dy = max(
+        abs((ratio - 1.0) * (y - h / 2 - old.dy) + new.dy - old.dy) for y in (rect[1], rect[3])
+    )
+    return max(dx, dy)
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    tr: LayerTransform
+    blur_step: int
+    rect: tuple[int, int, int, int]  # where ``image`` goes in the frame
+    image: Image.Image
+
+
+class LayerRenderer:
+    """Resamples one layer per frame, reusing its last result while that is still accurate.
+
+    A far background in a slow push moves a few hundredths of a pixel per frame; re-resampling it
+    every frame buys nothing visible. The last result is kept until the layer would have drifted
+    more than ``tolerance`` working pixels (0.3 delivery pixels at half size) from it.
+    """
+
+    def __init__(self, layer: Layer, frame: tuple[int, int], tolerance: float = 0.15) -> None:
+        self.layer = layer
+        self.frame = frame
+        self.tolerance = tolerance
+        self._last: _Rendered | None = None
+
+    def _reusable(self, tr: LayerTransform, blur: float) -> _Rendered | None:
+        last = self._last
+        if last is None or last.blur_step != self.layer.blur_step(blur):
+            return None
+        if _drift(last.tr, tr, last.rect, self.frame) > self.tolerance:
+            return None
+        return last
+
+    def _render(
+        self, tr: LayerTransform, blur: float, rect: tuple[int, int, int, int]
+    ) -> _Rendered:
+        box = _clamp_box(source_box(self.layer, tr, rect, self.frame), self.layer.size)
+        size = (rect[2] - rect[0], rect[3] - rect[1])
+        image = resample(self.layer.image_at(blur), size, box)
+        if image.mode == "RGBa":  # paste wants straight alpha
+            image = image.convert("RGBA")
+        self._last = _Rendered(tr, self.layer.blur_step(blur), rect, image)
+        return self._last
+
+    def background(self, tr: LayerTransform, blur: float = 0.0) -> Image.Image:
+        """The (opaque) layer resampled to fill the frame: a new image the caller may modify."""
+        done = self._reusable(tr, blur) or self._render(tr, blur, (0, 0, *self.frame))
+        return done.image.copy()
+
+    def paste(self, canvas: Image.Image, tr: LayerTransform, blur: float = 0.0) -> None:
+        """Composite the (transparent) card layer onto ``canvas`` in place."""
+        done = self._reusable(tr, blur)
+        if done is None:
+            rect = screen_rect(self.layer, tr, self.frame)
+            if rect is None:  # off screen
+                self._last = None
+                return
+            done = self._render(tr, blur, rect)
+        canvas.paste(done.image, done.rect[:2], done.image)

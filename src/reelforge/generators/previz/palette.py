@@ -74,7 +74,18 @@ _PLACES = (
     ),
     _Entry(
         "city",
-        ("city", "street", "streets", "downtown", "skyline", "alley", "rooftop", "urban", "town"),
+        (
+            "city",
+            "street",
+            "streets",
+            "downtown",
+            "skyline",
+            "alley",
+            "rooftop",
+            "urban",
+            "town",
+            "village",
+        ),
         {"scenery": "city", "ground_top": (96, 98, 104), "ground_bottom": (58, 60, 66)},
     ),
     _Entry(
@@ -301,6 +312,9 @@ _WEATHER = (
         {
             "particles": "embers",
             "glow": (255, 118, 36),
+            "haze_color": (196, 104, 56),  # smoke lit from below
+            "haze": 0.3,
+            "shade": (1.1, 0.85, 0.7),
             "light": (1.12, 0.84, 0.62),
             "vignette": 0.4,
         },

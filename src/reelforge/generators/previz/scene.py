@@ -34,11 +34,13 @@ from .palette import Look, look_for_prompt
 from .particles import Particles
 from .slate import Slate
 
+Box = tuple[int, int, int, int]
+
 GENERATOR = "previz"
 WORKING_PIXELS = 640 * 360  # per-frame work is sized for this many pixels
 MAX_WORKING_SIDE = 960
 
-# Shot size → (element height, element centre below the frame centre), both in frame heights.
+# Shot size → (element height, where its centre sits below the frame centre), in frame heights.
 SHOT_SIZES: dict[str, tuple[float, float]] = {
     "extreme_wide": (0.2, 0.3),
     "wide": (0.4, 0.22),
@@ -80,7 +82,7 @@ class Scene:
     first: Image.Image | None
     last: Image.Image | None
     blend_span: int
-    vignette: list[tuple[tuple[int, int, int, int], Image.Image]]
+    vignette: list[tuple[Box, Image.Image]]  # corner masks to darken through
 
 
 def fail(request: ShotRequest, message: str) -> GeneratorError:
@@ -141,9 +143,12 @@ def _element_layers(
         card = pad(card, margin)
         cx = (i / (n - 1) - 0.5) * spread if n > 1 else 0.0
         cx += rng.uniform(-0.025, 0.025) * w
-        cy = centre_frac * h
-        origin = (cx - card.width / density / 2, cy - card.height / density / 2)
-        levels = blur_levels(card, blur, RACK_LEVELS) if blur > 0 else [card]
+        # Elements stand on one line: a card shorter than a figure (a wide photo, a car) keeps
+        # its feet where the figure's are.
+        bottom = (centre_frac + height_frac / 2) * h + margin / density
+        # Whole-pixel origins keep the still axis of 1:1 moves a plain copy (see layers.resample).
+        origin = (round(cx - card.width / density / 2), round(bottom - card.height / density))
+        levels = blur_levels(card, blur, RACK_LEVELS)
         layers.append(Layer(element.name, SUBJECT_DEPTH, levels, density, origin))
     return layers
 
@@ -164,27 +169,31 @@ def _element_image(
     return make_silhouette(element.name, height, look.light, wide=wide)
 
 
-def _vignette(
-    size: tuple[int, int], strength: float
-) -> list[tuple[tuple[int, int, int, int], Image.Image]]:
-    """Masks for darkening the frame edges, cut into four border strips.
+def _vignette(size: tuple[int, int], strength: float) -> list[tuple[Box, Image.Image]]:
+    """Masks that darken the frame's corners, one per corner with its frame box.
 
-    The vignette is zero inside the central rectangle, so only the strips need blending each
-    frame (about half the pixels of a full-frame mask).
+    The falloff starts three quarters of the way to the corners, so the middle of the frame and
+    of its edges is untouched and only the four corner patches (about 40% of the pixels) need
+    blending each frame.
     """
     w, h = size
     if strength <= 0:
         return []
-    inner = 0.6
+    inner = 0.75
     nx = (np.arange(w, dtype=np.float32) + 0.5) / w * 2 - 1
     ny = (np.arange(h, dtype=np.float32) + 0.5) / h * 2 - 1
     r = np.sqrt(nx[None, :] ** 2 + ny[:, None] ** 2) / math.sqrt(2)
-    alpha = strength * np.clip((r - inner) / (1 - inner), 0, 1) ** 1.5
+    t = np.clip((r - inner) / (1 - inner), 0, 1)
+    alpha = strength * t * t * (3 - 2 * t)
     mask = Image.fromarray((alpha * 255 + 0.5).astype(np.uint8), "L")
-    bh = math.ceil(h * (1 - inner) / 2)
-    bw = math.ceil(w * (1 - inner) / 2)
-    boxes = [(0, 0, w, bh), (0, h - bh, w, h), (0, bh, bw, h - bh), (w - bw, bh, w, h - bh)]
-    return [(box, mask.crop(box)) for box in boxes if box[2] > box[0] and box[3] > box[1]]
+    patches = []
+    for qx0, qy0 in ((0, 0), (w // 2, 0), (0, h // 2), (w // 2, h // 2)):
+        quadrant = (qx0, qy0, qx0 + (w + 1) // 2, qy0 + (h + 1) // 2)
+        bbox = mask.crop(quadrant).getbbox()
+        if bbox:
+            box = (qx0 + bbox[0], qy0 + bbox[1], qx0 + bbox[2], qy0 + bbox[3])
+            patches.append((box, mask.crop(box)))
+    return patches
 
 
 def _keyframe(
@@ -209,20 +218,25 @@ def build_scene(request: ShotRequest) -> Scene:
     rack = request.camera == "rack_focus"
 
     region, bg_scale = visible_region(states, BACKGROUND_DEPTH, size, margin=4.0)
-    bg_density = min(2.0, max(1.0, bg_scale))
-    painted, _ = paint_background(look, region, bg_density, size, request.seed)
+    # A whole-pixel corner keeps 1:1 moves on whole-pixel boxes along their still axis.
+    region = (
+        math.floor(region[0]),
+        math.floor(region[1]),
+        math.ceil(region[2]),
+        math.ceil(region[3]),
+    )
+    bg_density = min(2.0, max(1.0, bg_scale)) if bg_scale > 1.15 else 1.0
+    painted = paint_background(look, region, bg_density, size, request.seed)
     radius = RACK_BLUR * w * bg_density
     if rack:
-        bg_levels = blur_levels(painted, radius, RACK_LEVELS)
+        bg_levels = blur_levels(painted, radius, RACK_LEVELS)  # RGB stays RGB
     elif request.size in DEPTH_OF_FIELD:
         bg_levels = [
             painted.filter(ImageFilter.GaussianBlur(DEPTH_OF_FIELD[request.size] * radius))
         ]
     else:
         bg_levels = [painted]
-    background = Layer(
-        "background", BACKGROUND_DEPTH, bg_levels, bg_density, region[:2], opaque=True
-    )
+    background = Layer("background", BACKGROUND_DEPTH, bg_levels, bg_density, region[:2])
 
     _, fg_scale = visible_region(states, SUBJECT_DEPTH, size, margin=0.0)
     fg_density = min(2.0, max(1.0, fg_scale))

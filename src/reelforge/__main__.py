@@ -1,0 +1,3 @@
+from reelforge.cli.app import main
+
+main()
