@@ -11,7 +11,9 @@ from reelforge.media.ffmpeg import run_ffmpeg
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     home = tmp_path_factory.mktemp("reelforge-home")
     monkeypatch.setenv("REELFORGE_HOME", str(home))
     monkeypatch.delenv("REELFORGE_DATABASE_URL", raising=False)
@@ -38,7 +40,12 @@ def make_clip(tmp_path: Path) -> MakeClip:
         sep = ":" if "=" in pattern else "="
         args = ["-f", "lavfi", "-i", f"{pattern}{sep}size={size}:rate={fps}:duration={seconds}"]
         if tone is not None:
-            args += ["-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}"]
+            args += [
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
+            ]
         args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
         if tone is not None:
             args += ["-c:a", "aac"]

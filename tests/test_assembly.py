@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,8 +14,6 @@ from reelforge.assembly.subtitles import Cue, write_srt
 from reelforge.audio.wavio import write_wav
 from reelforge.media.probe import probe
 from reelforge.plan.timeline import build_timeline
-
-from collections.abc import Callable
 
 MakeClip = Callable[..., Path]
 
@@ -101,7 +100,9 @@ def test_srt_sidecar(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("transitions", [[("cut", 0)] * 3, [("cut", 0), ("cut", 0), ("crossfade", 0.5)]])
+@pytest.mark.parametrize(
+    "transitions", [[("cut", 0)] * 3, [("cut", 0), ("cut", 0), ("crossfade", 0.5)]]
+)
 def test_av_sync_through_assembly_within_one_frame(
     tmp_path: Path, transitions: list[tuple[str, float]]
 ) -> None:

@@ -53,7 +53,9 @@ def test_validate_reports_every_problem_with_location(tmp_path: Path) -> None:
 
 def test_validate_unknown_model_is_located(tmp_path: Path) -> None:
     bad = tmp_path / "model.yaml"
-    bad.write_text("title: T\nshots:\n  - id: a\n    prompt: x\n    duration: 2\n    model: previs\n")
+    bad.write_text(
+        "title: T\nshots:\n  - id: a\n    prompt: x\n    duration: 2\n    model: previs\n"
+    )
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}:6:12: shots[0].model: unknown model 'previs' (did you mean 'previz'?)" in (

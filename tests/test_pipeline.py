@@ -48,8 +48,9 @@ shots:
 """
 
 
-def write_production(folder: Path, *, line: str = "Last bowl tonight.", seed3: int = 3,
-                     loudness: float = -14) -> Path:
+def write_production(
+    folder: Path, *, line: str = "Last bowl tonight.", seed3: int = 3, loudness: float = -14
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (64, 96), (200, 40, 40)).save(folder / "ana.png")
     path = folder / "production.yaml"
@@ -75,7 +76,12 @@ def test_cut_matches_the_delivery_spec(first_render) -> None:  # type: ignore[no
     info = probe(result.cut, count_frames=True)
     expected_frames = 48 + 36 + 36 - 12
     assert info.frames == expected_frames == result.plan.timeline.frames
-    assert (info.width, info.height, info.pix_fmt, info.video_codec) == (320, 180, "yuv420p", "h264")
+    assert (info.width, info.height, info.pix_fmt, info.video_codec) == (
+        320,
+        180,
+        "yuv420p",
+        "h264",
+    )
     assert info.audio_codec == "aac" and abs(info.audio_duration - expected_frames / 24) < 1 / 24
     assert abs(result.loudness_measured - (-14)) <= 1.0
     assert result.true_peak <= -0.9

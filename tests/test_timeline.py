@@ -9,9 +9,7 @@ def test_cuts_sum_to_the_shot_frames() -> None:
 
 
 def test_transitions_overlap_their_shots() -> None:
-    tl = build_timeline(
-        [2, 1.5, 2.5], [("cut", 0), ("crossfade", 0.5), ("dip_to_black", 0.25)], 24
-    )
+    tl = build_timeline([2, 1.5, 2.5], [("cut", 0), ("crossfade", 0.5), ("dip_to_black", 0.25)], 24)
     assert [s.overlap for s in tl.shots] == [0, 12, 6]
     assert [s.start for s in tl.shots] == [0, 36, 66]
     assert tl.frames == 144 - 12 - 6 and not tl.cuts_only

@@ -1,13 +1,13 @@
 """The exception tree. Every error carries the context a user needs to fix it.
 
-    ReelforgeError
-    ├── ProductionError        the production file is wrong (carries every Problem at once)
-    ├── GeneratorError         a generator could not render a shot (carries shot id, generator)
-    │   └── UnknownGenerator   a shot names a model nobody registered
-    ├── MediaError             ffmpeg / decoding / encoding failed (carries the command's stderr)
-    ├── AudioError             TTS or mixing failed
-    └── StoreError             the data folder or database is unusable
-        └── RunNotFound
+ReelforgeError
+├── ProductionError        the production file is wrong (carries every Problem at once)
+├── GeneratorError         a generator could not render a shot (carries shot id, generator)
+│   └── UnknownGenerator   a shot names a model nobody registered
+├── MediaError             ffmpeg / decoding / encoding failed (carries the command's stderr)
+├── AudioError             TTS or mixing failed
+└── StoreError             the data folder or database is unusable
+    └── RunNotFound
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class MediaError(ReelforgeError):
         lines = stderr.strip().splitlines()
         # ffmpeg's cause is usually the first line that says "error"/"invalid", not the last.
         cause = [ln for ln in lines if any(w in ln.lower() for w in ("error", "invalid", "fail"))]
-        tail = "\n".join((cause[:4] or lines[-6:]))
+        tail = "\n".join(cause[:4] or lines[-6:])
         super().__init__(message + (f"\n{tail}" if tail else ""))
 
 

@@ -64,7 +64,9 @@ def check_generators(loaded: LoadedProduction) -> None:
         raise ProductionError(problems)
 
 
-def synthesize_speech(loaded: LoadedProduction, store: Store) -> tuple[dict[tuple[int, int], Speech], str]:
+def synthesize_speech(
+    loaded: LoadedProduction, store: Store
+) -> tuple[dict[tuple[int, int], Speech], str]:
     from reelforge.audio.tts import SpeechRequest, available_engine, synthesize_lines, voice_for
 
     production = loaded.production
@@ -78,7 +80,9 @@ def synthesize_speech(loaded: LoadedProduction, store: Store) -> tuple[dict[tupl
                 candidate = loaded.resolve(element_voice)
                 element_voice = str(candidate) if candidate.exists() else element_voice
             keys.append((s_index, l_index))
-            requests.append(SpeechRequest(text=line.line, voice=voice_for(line.speaker, element_voice)))
+            requests.append(
+                SpeechRequest(text=line.line, voice=voice_for(line.speaker, element_voice))
+            )
     if not requests:
         return {}, "none"
     engine = available_engine()
@@ -171,7 +175,9 @@ def render_production(
             shot_end = planned.slot.end / fps
             for line in planned.lines:
                 start = shot_start + line.start
-                cue = Cue(start, min(start + line.duration, shot_end), f"{line.speaker}: {line.text}")
+                cue = Cue(
+                    start, min(start + line.duration, shot_end), f"{line.speaker}: {line.text}"
+                )
                 cues.append(cue)
                 if not generators[planned.generator].burns_dialogue:
                     burn.append(cue)
@@ -183,7 +189,9 @@ def render_production(
         on_event(StageEvent("assembly", "started"))
         width, height = production.delivery.size
         all_previz = all(s.model == "previz" for s in production.shots)
-        spec = Conform(width, height, fps, preset=preset or ("veryfast" if all_previz else "medium"))
+        spec = Conform(
+            width, height, fps, preset=preset or ("veryfast" if all_previz else "medium")
+        )
         cut_tmp = work / f"{slug}.mp4"
         assembly = assemble(
             [o.path for o in outcomes if o.path is not None],

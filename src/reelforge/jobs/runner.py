@@ -81,7 +81,9 @@ def _pool(workers: int, generators: Iterable[str]) -> Executor:
 
         for name in generators:
             get_generator(name)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+        )
         # Fork every worker now, before the caller starts other threads (speech synthesis).
         for warm in [pool.submit(int) for _ in range(workers)]:
             warm.result()
@@ -157,7 +159,9 @@ class ShotRunner:
             self.on_event(ShotEvent(shot.index, shot.shot.id, "failed", message=message))
             return ShotOutcome(shot.index, "failed", False, 0.0, error=message)
         store = self.store
-        sha = store.assets.put(self.scratch / f"{shot.cache_key}.mp4", "video", {"frames": meta.get("frames")})
+        sha = store.assets.put(
+            self.scratch / f"{shot.cache_key}.mp4", "video", {"frames": meta.get("frames")}
+        )
         generation_id = store.record_generation(
             generator=shot.generator,
             version=shot.generator_version,

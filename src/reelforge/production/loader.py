@@ -17,8 +17,8 @@ from reelforge._exceptions import Problem, ProductionError
 from .checks import covered_by_checks, run_checks
 from .model import LoadedProduction, Production
 from .parse import Parsed, parse_file
-from .suggest import did_you_mean
 from .source import Loc, SourceMap, parse_path
+from .suggest import did_you_mean
 from .translate import problems_from_errors
 
 
