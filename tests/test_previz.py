@@ -82,7 +82,7 @@ def count_near(frame: np.ndarray, color: tuple[int, int, int], tol: int = 12) ->
 
 def test_capabilities() -> None:
     assert PrevizGenerator.name == "previz"
-    assert PrevizGenerator.version == "1"
+    assert PrevizGenerator.version  # part of every previz cache key
     assert PrevizGenerator.burns_dialogue is True
     assert PrevizGenerator.native_audio is False
 
@@ -109,7 +109,8 @@ def test_render_writes_exact_h264_clip(tmp_path: Path) -> None:
     assert info["audio_streams"] == 0
     assert info["duration"] == pytest.approx(60 / 24, abs=1e-6)
     assert info["keyframes"][0] == 0
-    assert all(b - a <= 48 for a, b in itertools.pairwise([*info["keyframes"], 60]))
+    # One keyframe a second, so the smart join re-encodes at most ~1 s around a transition.
+    assert all(b - a <= 24 for a, b in itertools.pairwise([*info["keyframes"], 60]))
 
 
 def test_render_at_delivery_size_larger_than_working_size(tmp_path: Path) -> None:

@@ -104,6 +104,7 @@ def render_production(
     from reelforge.assembly.subtitles import Cue, write_srt
     from reelforge.audio.loudness import measure_loudness
     from reelforge.generators.registry import get_generator
+    from reelforge.report.thumbnails import frame_thumbnails
 
     started = time.perf_counter()
     check_generators(loaded)
@@ -207,7 +208,10 @@ def render_production(
         on_event(StageEvent("assembly", "done", assembly.mode))
 
         on_event(StageEvent("report", "started"))
-        measured = measure_loudness(cut)
+        with ThreadPoolExecutor(1) as meter:  # ffmpeg measures while thumbnails decode
+            measuring = meter.submit(measure_loudness, cut)
+            thumbs = {o.index: frame_thumbnails(o.path) if o.path else [] for o in outcomes}
+            measured = measuring.result()
         report = _write_report(
             out_dir / f"{slug}.report.html",
             plan=plan,
@@ -220,6 +224,7 @@ def render_production(
             tts_engine=tts_engine,
             wall=time.perf_counter() - started,
             generations=store.generation_count() - generations_before,
+            thumbs=thumbs,
         )
         on_event(StageEvent("report", "done"))
         wall = time.perf_counter() - started
@@ -272,12 +277,12 @@ def _write_report(
     tts_engine: str,
     wall: float,
     generations: int,
+    thumbs: dict[int, list[str]],
 ) -> Path:
     from datetime import UTC, datetime
 
     from reelforge import __version__
     from reelforge.report.html import ShotRow, render_report
-    from reelforge.report.thumbnails import frame_thumbnails
 
     rows = []
     for planned, outcome in zip(plan.shots, outcomes, strict=True):
@@ -300,7 +305,7 @@ def _write_report(
                 cache_hit=outcome.cache_hit,
                 cache_key=planned.cache_key,
                 asset=outcome.asset_sha256 or "",
-                thumbs=frame_thumbnails(outcome.path) if outcome.path else [],
+                thumbs=thumbs.get(planned.index, []),
                 lines=[
                     {"speaker": ln.speaker, "text": ln.text, "start": ln.start}
                     for ln in planned.lines

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from reelforge._exceptions import MediaError
 from reelforge.assembly.subtitles import Cue, render_cue_png
-from reelforge.media.ffmpeg import run_ffmpeg
+from reelforge.media.ffmpeg import finish_ffmpeg, run_ffmpeg, start_ffmpeg
 from reelforge.media.probe import MediaInfo, probe
 from reelforge.plan.timeline import Timeline
 
@@ -28,12 +28,13 @@ class Conform:
     preset: str = "veryfast"
     crf: int = 20
     audio_bitrate: str = "192k"
+    smart: bool = True  # copy untouched frames and re-encode only transitions, when possible
 
 
 @dataclass
 class AssemblyResult:
     path: Path
-    mode: str  # "copy" (no video re-encode) or "encode"
+    mode: str  # "copy" (no video re-encode), "smart" (transitions only) or "encode"
     frames: int
     seconds: float
     command: list[str] = field(default_factory=list)
@@ -136,6 +137,8 @@ def assemble(
     burn = burn or []
     tmp = out.with_name(out.stem + ".part" + out.suffix)
 
+    mode = ""
+    args: list[str] = []
     if all(matching) and timeline.cuts_only and not timeline.shots[0].fade_in and not burn:
         listing = work / "concat.txt"
         listing.write_text("".join(f"file '{c.resolve()}'\n" for c in clips))
@@ -145,7 +148,36 @@ def assemble(
         args += ["-map", "0:v:0", "-c:v", "copy", *_audio_args(audio, 1, spec)]
         args += ["-movflags", "+faststart", "-f", "mp4", str(tmp)]
         mode = "copy"
-    else:
+    elif all(matching) and not burn and spec.smart:
+        from reelforge.assembly.smart import smart_join
+        from reelforge.media.h264 import house_settings
+
+        # Only transitions are re-encoded; falls back below if the clips' headers differ.
+        video = work / "smart-video.mp4"
+        aac = work / "soundtrack.m4a"
+        encoding = None
+        if audio is not None:  # the audio encodes on the other core meanwhile
+            encoding = start_ffmpeg(
+                ["-i", str(audio), "-c:a", "aac", "-b:a", spec.audio_bitrate, str(aac)]
+            )
+        joined = smart_join(
+            clips,
+            timeline,
+            video,
+            width=spec.width,
+            height=spec.height,
+            encoder=house_settings(spec.fps),
+        )
+        if encoding is not None:
+            finish_ffmpeg(encoding, what="encoding the soundtrack")
+        if joined:
+            args = ["-i", str(video)]
+            args += ["-i", str(aac)] if audio is not None else []
+            args += ["-map", "0:v:0", "-c", "copy"]
+            args += ["-map", "1:a:0"] if audio is not None else []
+            args += ["-movflags", "+faststart", "-f", "mp4", str(tmp)]
+            mode = "smart"
+    if not mode:
         args = []
         for clip in clips:
             args += ["-i", str(clip)]
@@ -165,10 +197,10 @@ def assemble(
         args += ["-movflags", "+faststart", "-f", "mp4", str(tmp)]
         mode = "encode"
 
-    proc_args = args
-    run_ffmpeg(proc_args, what=f"assembling {out.name}")
+    if args:
+        run_ffmpeg(args, what=f"assembling {out.name}")
     tmp.replace(out)
     frames = probe(out, count_frames=True).frames
     if frames != timeline.frames:
         raise MediaError(f"assembled cut has {frames} frames, expected {timeline.frames}")
-    return AssemblyResult(out, mode, frames, time.perf_counter() - started, proc_args)
+    return AssemblyResult(out, mode, frames, time.perf_counter() - started, args)

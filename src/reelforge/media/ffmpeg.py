@@ -37,3 +37,15 @@ def run_ffmpeg(args: Sequence[str], *, what: str) -> subprocess.CompletedProcess
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg failed while {what} (exit {proc.returncode})", stderr=proc.stderr)
     return proc
+
+
+def start_ffmpeg(args: Sequence[str]) -> subprocess.Popen[str]:
+    """Start ffmpeg in the background (to overlap it with other work); see finish_ffmpeg."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", *args]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def finish_ffmpeg(proc: subprocess.Popen[str], *, what: str) -> None:
+    _, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg failed while {what} (exit {proc.returncode})", stderr=stderr)

@@ -13,9 +13,10 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 from PIL import Image
 
-DEFAULT_PRESET = "ultrafast"
-DEFAULT_CRF = 23
-KEYFRAME_SECONDS = 2
+from reelforge.media.h264 import DRAFT_CRF, DRAFT_PRESET, apply_settings, house_settings
+
+DEFAULT_PRESET = DRAFT_PRESET
+DEFAULT_CRF = DRAFT_CRF
 
 
 def encode(
@@ -40,13 +41,8 @@ def encode(
         stream.height = height
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, fps)
-        ctx = stream.codec_context
-        ctx.gop_size = max(1, KEYFRAME_SECONDS * fps)
-        ctx.colorspace = Colorspace.ITU709.value
-        ctx.color_primaries = 1  # BT.709
-        ctx.color_trc = 1  # BT.709
-        ctx.color_range = ColorRange.MPEG.value
-        ctx.options = {"preset": preset, "crf": str(crf)}
+        # Shared with the smart join, which must reproduce these stream headers exactly.
+        apply_settings(stream.codec_context, house_settings(fps, preset=preset, crf=crf))
         for index, frame in enumerate(frames):
             if isinstance(frame, Image.Image):
                 video = av.VideoFrame.from_image(frame)

@@ -23,7 +23,7 @@ class PrevizGenerator:
     """
 
     name: ClassVar[str] = "previz"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     burns_dialogue: ClassVar[bool] = True
     native_audio: ClassVar[bool] = False
 
