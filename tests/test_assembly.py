@@ -12,6 +12,7 @@ import pytest
 from reelforge.assembly.assemble import Conform, assemble
 from reelforge.assembly.subtitles import Cue, write_srt
 from reelforge.audio.wavio import write_wav
+from reelforge.media.h264 import apply_settings, house_settings
 from reelforge.media.probe import probe
 from reelforge.plan.timeline import build_timeline
 
@@ -101,10 +102,15 @@ def test_srt_sidecar(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "transitions", [[("cut", 0)] * 3, [("cut", 0), ("cut", 0), ("crossfade", 0.5)]]
+    ("transitions", "house", "mode"),
+    [
+        ([("cut", 0)] * 3, False, "copy"),
+        ([("cut", 0), ("cut", 0), ("crossfade", 0.5)], False, "encode"),
+        ([("cut", 0), ("cut", 0), ("crossfade", 0.5)], True, "smart"),
+    ],
 )
 def test_av_sync_through_assembly_within_one_frame(
-    tmp_path: Path, transitions: list[tuple[str, float]]
+    tmp_path: Path, transitions: list[tuple[str, float]], house: bool, mode: str
 ) -> None:
     """A stamped test pattern, split into shot clips and reassembled, stays in sync."""
     import av
@@ -119,7 +125,10 @@ def test_av_sync_through_assembly_within_one_frame(
         with av.open(str(path), "w") as out:
             stream = out.add_stream("libx264", rate=fps)
             stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-            stream.options = {"preset": "ultrafast", "crf": "18"}
+            if house:  # as previz encodes, so the smart join applies
+                apply_settings(stream.codec_context, house_settings(fps))
+            else:
+                stream.options = {"preset": "ultrafast", "crf": "18"}
             for k in range(slot.frames):
                 luma = np.frombuffer(renderer.render(slot.start + k), np.uint8).reshape(h, w)
                 frame = av.VideoFrame(w, h, "yuv420p")
@@ -136,6 +145,7 @@ def test_av_sync_through_assembly_within_one_frame(
     audio = tmp_path / "pattern.wav"
     write_wav(audio, samples, 48000, fmt="float32")
     result = assemble(clips, tl, tmp_path / "out.mp4", Conform(w, h, fps, crf=18), audio=audio)
+    assert result.mode == mode
 
     reader = avd.StampReader()
     chunks = []

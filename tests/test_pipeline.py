@@ -107,9 +107,10 @@ def test_store_records_run_and_shots(first_render) -> None:  # type: ignore[no-u
 
 def test_unchanged_production_generates_nothing(first_render) -> None:  # type: ignore[no-untyped-def]
     folder, store, path, first = first_render
-    before = store.generation_count()
+    before = store.generation_count(include_assembly=True)
     again = render(path, folder / "out2", store)
-    assert store.generation_count() == before
+    assert store.generation_count(include_assembly=True) == before  # not even the assembly
+    assert again.assembly_mode == "cache"
     assert again.generations == 0 and all(s.cache_hit for s in again.shots)
     assert probe(again.cut, count_frames=True).frames == first.plan.timeline.frames
 

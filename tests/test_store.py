@@ -65,3 +65,14 @@ def test_run_lookup_by_prefix(tmp_path: Path) -> None:
     assert run.id == run_id and run.status == "done" and shots == []
     with pytest.raises(RunNotFound, match="reel runs"):
         store.run("nope")
+
+
+def test_head_revision_constant_matches_the_migrations() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from reelforge.store import db
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(db._MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == db.HEAD_REVISION

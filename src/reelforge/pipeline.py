@@ -11,13 +11,19 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from reelforge._exceptions import GeneratorError, Problem, ProductionError
+from reelforge.assembly.assemble import Conform
+from reelforge.assembly.subtitles import Cue, write_srt
+from reelforge.generators.base import Generator
 from reelforge.jobs.events import EventSink, ShotEvent, StageEvent, ignore
 from reelforge.jobs.runner import ShotOutcome, ShotRunner
+from reelforge.plan.cache_key import cache_key
 from reelforge.plan.plan import Plan, Speech, build_plan
 from reelforge.production.model import LoadedProduction
 from reelforge.store import Store
@@ -90,6 +96,54 @@ def synthesize_speech(
     return {k: Speech(s.path, s.duration) for k, s in zip(keys, speeches, strict=True)}, engine
 
 
+CUT_VERSION = "1"  # bump when the soundtrack or assembly changes what a cut contains
+
+
+def subtitle_cues(plan: Plan, generators: Mapping[str, Generator]) -> tuple[list[Cue], list[Cue]]:
+    """All dialogue cues on the cut's timeline, and those to burn (generator did not draw them)."""
+    fps = plan.timeline.fps
+    burn_mode = plan.loaded.production.delivery.subtitles.value == "burn"
+    cues: list[Cue] = []
+    burn: list[Cue] = []
+    for planned in plan.shots:
+        shot_start, shot_end = planned.slot.start / fps, planned.slot.end / fps
+        for line in planned.lines:
+            start = shot_start + line.start
+            cue = Cue(start, min(start + line.duration, shot_end), f"{line.speaker}: {line.text}")
+            cues.append(cue)
+            if burn_mode and not generators[planned.generator].burns_dialogue:
+                burn.append(cue)
+    return cues, burn
+
+
+def delivery_spec(loaded: LoadedProduction, preset: str | None) -> Conform:
+    production = loaded.production
+    width, height = production.delivery.size
+    # A cut made only of previz is a draft: favour speed; anything else gets a careful encode.
+    draft = all(s.model == "previz" for s in production.shots)
+    chosen = preset or ("veryfast" if draft else "medium")
+    return Conform(width, height, production.delivery.fps, preset=chosen)
+
+
+def cut_cache_key(plan: Plan, spec: Conform, burn: list[Cue]) -> str:
+    """Everything that changes the finished cut: shots, timeline, speech, sound, delivery."""
+    from reelforge import __version__
+
+    return cache_key(
+        generator="assembly",
+        version=f"{CUT_VERSION}/{__version__}",
+        request={
+            "shots": [p.cache_key for p in plan.shots],
+            "timeline": plan.timeline,
+            "lines": plan.lines,
+            "sound": [(p.shot.sound, p.shot.seed) for p in plan.shots],
+            "delivery": plan.loaded.production.delivery.model_dump(mode="json"),
+            "spec": spec,
+            "burn": burn,
+        },
+    )
+
+
 def render_production(
     loaded: LoadedProduction,
     out_dir: Path,
@@ -99,9 +153,8 @@ def render_production(
     preset: str | None = None,
     workers: int | None = None,
 ) -> RenderResult:
-    from reelforge.assembly.assemble import Conform, assemble
+    from reelforge.assembly.assemble import assemble
     from reelforge.assembly.soundtrack import build_soundtrack
-    from reelforge.assembly.subtitles import Cue, write_srt
     from reelforge.audio.loudness import measure_loudness
     from reelforge.generators.registry import get_generator
     from reelforge.report.thumbnails import frame_thumbnails
@@ -140,10 +193,17 @@ def render_production(
             plan = build_plan(loaded, speech, versions)
             runner.submit(p for p in plan.shots if p.index in waits)
 
-            on_event(StageEvent("audio", "started"))
-            soundtrack = build_soundtrack(plan, work)  # overlaps the shot renders
-            on_event(StageEvent("audio", "done"))
+            cues, burn = subtitle_cues(plan, generators)
+            spec = delivery_spec(loaded, preset)
+            cut_key = cut_cache_key(plan, spec, burn)
+            cached_cut = store.cached(cut_key)
+            soundtrack = None
+            if cached_cut is None:
+                on_event(StageEvent("audio", "started"))
+                soundtrack = build_soundtrack(plan, work)  # overlaps the shot renders
+                on_event(StageEvent("audio", "done"))
             outcomes = runner.collect()
+            assembly_started = datetime.now(UTC).replace(tzinfo=None)
         for planned, outcome in zip(plan.shots, outcomes, strict=True):
             store.add_shot_render(
                 run_id,
@@ -168,44 +228,40 @@ def render_production(
             )
         on_event(StageEvent("shots", "done"))
 
-        fps = plan.timeline.fps
-        cues: list[Cue] = []
-        burn: list[Cue] = []
-        for planned in plan.shots:
-            shot_start = planned.slot.start / fps
-            shot_end = planned.slot.end / fps
-            for line in planned.lines:
-                start = shot_start + line.start
-                cue = Cue(
-                    start, min(start + line.duration, shot_end), f"{line.speaker}: {line.text}"
-                )
-                cues.append(cue)
-                if not generators[planned.generator].burns_dialogue:
-                    burn.append(cue)
         mode = production.delivery.subtitles.value
         out_dir.mkdir(parents=True, exist_ok=True)
         slug = slugify(production.title)
         srt = write_srt(cues, out_dir / f"{slug}.srt") if cues and mode == "sidecar" else None
 
         on_event(StageEvent("assembly", "started"))
-        width, height = production.delivery.size
-        all_previz = all(s.model == "previz" for s in production.shots)
-        spec = Conform(
-            width, height, fps, preset=preset or ("veryfast" if all_previz else "medium")
-        )
-        cut_tmp = work / f"{slug}.mp4"
-        assembly = assemble(
-            [o.path for o in outcomes if o.path is not None],
-            plan.timeline,
-            cut_tmp,
-            spec,
-            audio=soundtrack.path,
-            burn=burn if mode == "burn" else [],
-            work_dir=work,
-        )
-        cut_sha = store.assets.put(cut_tmp, "cut", {"frames": assembly.frames})
+        if cached_cut is not None:
+            cut_sha, assembly_mode = cached_cut.sha256, "cache"
+        else:
+            assert soundtrack is not None
+            cut_tmp = work / f"{slug}.mp4"
+            assembly = assemble(
+                [o.path for o in outcomes if o.path is not None],
+                plan.timeline,
+                cut_tmp,
+                spec,
+                audio=soundtrack.path,
+                burn=burn,
+                work_dir=work,
+            )
+            assembly_mode = assembly.mode
+            cut_sha = store.assets.put(cut_tmp, "cut", {"frames": assembly.frames})
+            store.record_generation(
+                generator="assembly",
+                version=CUT_VERSION,
+                cache_key=cut_key,
+                request={"mode": assembly.mode},
+                started_at=assembly_started,
+                seconds=assembly.seconds,
+                asset_sha256=cut_sha,
+                kind="cut",
+            )
         cut = store.assets.copy_out(cut_sha, out_dir / f"{slug}.mp4")
-        on_event(StageEvent("assembly", "done", assembly.mode))
+        on_event(StageEvent("assembly", "done", assembly_mode))
 
         on_event(StageEvent("report", "started"))
         with ThreadPoolExecutor(1) as meter:  # ffmpeg measures while thumbnails decode
@@ -219,7 +275,7 @@ def render_production(
             run_id=run_id,
             cut=cut,
             srt=srt,
-            assembly_mode=assembly.mode,
+            assembly_mode=assembly_mode,
             loudness=(production.delivery.loudness, measured.integrated, measured.true_peak),
             tts_engine=tts_engine,
             wall=time.perf_counter() - started,
@@ -252,7 +308,7 @@ def render_production(
             loudness_target=production.delivery.loudness,
             loudness_measured=measured.integrated,
             true_peak=measured.true_peak,
-            assembly_mode=assembly.mode,
+            assembly_mode=assembly_mode,
             wall_seconds=wall,
             generations=store.generation_count() - generations_before,
             warnings=list(plan.warnings),
@@ -279,8 +335,6 @@ def _write_report(
     generations: int,
     thumbs: dict[int, list[str]],
 ) -> Path:
-    from datetime import UTC, datetime
-
     from reelforge import __version__
     from reelforge.report.html import ShotRow, render_report
 

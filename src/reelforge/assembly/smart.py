@@ -39,12 +39,11 @@ def index_clip(path: Path, fps: int) -> ClipIndex:
         stream = box.streams.video[0]
         tb = stream.time_base
         keys, reorders = [], False
-        for n, packet in enumerate(p for p in box.demux(stream) if p.size):
+        for packet in (p for p in box.demux(stream) if p.size):
             if packet.pts != packet.dts:
                 reorders = True
             if packet.is_keyframe and packet.pts is not None and tb is not None:
                 keys.append(round(packet.pts * tb * fps))
-            del n
         extradata = bytes(stream.codec_context.extradata or b"")
     return ClipIndex(path, tuple(keys), extradata, reorders)
 
@@ -172,7 +171,7 @@ def _black_like(frame: np.ndarray) -> np.ndarray:
 def _synthesise(
     items: tuple[tuple[str, int, int, float], ...], src: _FrameSource
 ) -> Iterator[np.ndarray]:
-    """Yield output frames for an encode piece. A 'mix'/'dip' entry pairs with the 'tail' after it."""
+    """Output frames for an encode piece; a 'mix' or 'dip' entry pairs with the 'tail' after it."""
     it = iter(items)
     for kind, clip, frame, weight in it:
         head = src.get(clip, frame).astype(np.float32)

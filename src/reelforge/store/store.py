@@ -100,9 +100,13 @@ class Store:
                 entry.asset_sha256, entry.generation_id = asset_sha256, gen.id
             return gen.id
 
-    def generation_count(self) -> int:
+    def generation_count(self, *, include_assembly: bool = False) -> int:
+        """How many shots were generated (cuts assembled too, if asked) since the store began."""
+        query = select(func.count()).select_from(Generation)
+        if not include_assembly:
+            query = query.where(Generation.generator != "assembly")
         with self.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(Generation)) or 0)
+            return int(session.scalar(query) or 0)
 
     # --- runs -----------------------------------------------------------------------------
     def start_run(self, *, title: str, source: str, production_sha256: str) -> str:
