@@ -17,6 +17,7 @@ from reelforge.media.probe import probe
 from reelforge.plan.timeline import build_timeline
 
 W, H, FPS = 320, 180, 24
+COLOURS = [(200, 0, 0), (0, 200, 0), (0, 0, 200)]
 
 
 def house_clip(path: Path, frames: int, colour: tuple[int, int, int], seed: int) -> Path:
@@ -68,7 +69,7 @@ def test_smart_join_is_frame_exact_and_copies_untouched_frames(
     tl = build_timeline(durations, transitions, FPS)
     clips = [
         house_clip(tmp_path / f"c{i}.mp4", s.frames, c, i)
-        for i, (s, c) in enumerate(zip(tl.shots, [(200, 0, 0), (0, 200, 0), (0, 0, 200)]))
+        for i, (s, c) in enumerate(zip(tl.shots, COLOURS, strict=True))
     ]
     t = np.arange(round(tl.duration * 48000)) / 48000
     audio = write_wav(tmp_path / "a.wav", (0.1 * np.sin(2 * np.pi * 330 * t)), 48000)
@@ -82,7 +83,7 @@ def test_smart_join_is_frame_exact_and_copies_untouched_frames(
     sources = [decoded(c) for c in clips]
     # Every frame that is no part of a transition is bit-identical to its source frame.
     copied = 0
-    for slot, frames in zip(tl.shots, sources):
+    for slot, frames in zip(tl.shots, sources, strict=True):
         nxt = tl.shots[slot.index + 1] if slot.index + 1 < len(tl.shots) else None
         pure = range(max(slot.overlap, slot.fade_in), slot.frames - (nxt.overlap if nxt else 0))
         for k in pure:
