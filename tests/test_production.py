@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from reelforge._exceptions import Problem, ProductionError
+from production_helpers import at, problems_of, where, write
+from reelforge._exceptions import ProductionError
 from reelforge.production import (
     Camera,
     LoadedProduction,
@@ -19,30 +19,6 @@ from reelforge.production import (
     load_production,
     locate,
 )
-
-
-def write(tmp_path: Path, text: str, name: str = "p.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-def problems_of(path: Path) -> list[Problem]:
-    with pytest.raises(ProductionError) as info:
-        load_production(path)
-    return info.value.problems
-
-
-def at(problems: list[Problem], path: str) -> Problem:
-    """The single problem reported for field ``path``."""
-    found = [p for p in problems if p.path == path]
-    assert len(found) == 1, f"expected one problem at {path!r}, got {problems}"
-    return found[0]
-
-
-def where(problem: Problem) -> tuple[int, int]:
-    return problem.line, problem.column
-
 
 # --- a valid production -----------------------------------------------------------------------
 

@@ -62,6 +62,8 @@ def render(
     except ReelforgeError as exc:
         _fail(exc)
         return
+    if not console.is_terminal:  # rich leaves the last line of a non-live display open
+        console.line()
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}", markup=True)
     generated = sum(1 for s in result.shots if not s.cache_hit)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from types import TracebackType
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from reelforge.jobs.events import ShotEvent, StageEvent
 
@@ -57,7 +58,7 @@ class ProgressDisplay:
                 self.notes[event.shot_id] = event.message[:120]
         self.live.update(self._table())
 
-    def _table(self) -> Table:
+    def _table(self) -> Group:
         table = Table(title=None, show_edge=False, box=None, padding=(0, 2))
         table.add_column("shot")
         table.add_column("state")
@@ -67,5 +68,4 @@ class ProgressDisplay:
             if state == "rendering" and shot_id in self.started:
                 note = f"{time.perf_counter() - self.started[shot_id]:.1f}s"
             table.add_row(shot_id, f"[{_STYLE.get(state, '')}]{state}[/]", note)
-        table.caption = self.stage
-        return table
+        return Group(table, Text(self.stage, style="dim"))

@@ -125,8 +125,10 @@ class ShotRunner:
         for shot in shots:
             hit = self.store.cached(shot.cache_key)
             if hit is not None:
+                # Seconds of the generation that made it: what the shot cost, not this lookup.
+                took = self.store.generation_seconds(hit.generation_id) if hit.generation_id else 0
                 self.outcomes[shot.index] = ShotOutcome(
-                    shot.index, "done", True, 0.0, hit.sha256, hit.path, hit.generation_id
+                    shot.index, "done", True, took or 0.0, hit.sha256, hit.path, hit.generation_id
                 )
                 self.on_event(ShotEvent(shot.index, shot.shot.id, "cached"))
             else:

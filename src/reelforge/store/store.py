@@ -100,6 +100,11 @@ class Store:
                 entry.asset_sha256, entry.generation_id = asset_sha256, gen.id
             return gen.id
 
+    def generation_seconds(self, generation_id: int) -> float | None:
+        with self.sessions() as session:
+            gen = session.get(Generation, generation_id)
+            return gen.seconds if gen is not None else None
+
     def generation_count(self, *, include_assembly: bool = False) -> int:
         """How many shots were generated (cuts assembled too, if asked) since the store began."""
         query = select(func.count()).select_from(Generation)
