@@ -137,3 +137,23 @@ def test_loudness_target_is_met_for_another_target(tmp_path: Path) -> None:
     path = write_production(tmp_path, loudness=-23)
     result = render(path, tmp_path / "out", store)
     assert abs(result.loudness_measured - (-23)) <= 1.0
+
+
+def test_python_api_and_cli_history(tmp_path: Path) -> None:
+    """`reelforge.render` records a run that `reel runs` and `reel show` then list."""
+    from typer.testing import CliRunner
+
+    import reelforge
+    from reelforge.cli.app import app
+
+    path = write_production(tmp_path)
+    result = reelforge.render(path, tmp_path / "out", workers=1)
+    assert result.cut.is_file() and result.report.is_file()
+    runner = CliRunner()
+    listing = runner.invoke(app, ["runs"], env={"COLUMNS": "200"})
+    assert listing.exit_code == 0 and result.run_id in listing.output
+    shown = runner.invoke(app, ["show", result.run_id[:12]], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    for shot_id in ("one", "two", "three"):
+        assert shot_id in shown.output
+    assert "generated" in shown.output and str(result.cut) in shown.output.replace("\n", "")

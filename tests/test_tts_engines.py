@@ -176,7 +176,46 @@ def test_lines_are_grouped_by_voice_setting(tmp_path: Path) -> None:
     speakers = ["MAYA", "ELI", "MAYA", "ODE", "ELI", "MAYA"]
     requests = [SpeechRequest(f"Line number {i}.", voice_for(s)) for i, s in enumerate(speakers)]
     synthesize_lines(requests, tmp_path, engines={"piper": engine})
-    assert sorted(len(b) for b in engine.batches_seen) == [1, 2, 3]
+    # A batching engine speaks every line of one voice in one call, whoever says it.
+    assert [len(b) for b in engine.batches_seen] == [6]
+    named = SpeechRequest("Another line.", voice_for("MAYA", "espeak:en-gb"))
+    espeak = CountingEngine()
+    synthesize_lines([named], tmp_path, engines={"piper": engine, "espeak": espeak})
+    assert [len(b) for b in espeak.batches_seen] == [1]  # another engine voice, another group
     again = synthesize_lines(requests, tmp_path, engines={"piper": engine})
-    assert len(engine.batches_seen) == 3  # all cached now
+    assert len(engine.batches_seen) == 1  # all cached now
     assert all(s.cached for s in again)
+
+
+def _f0(path: Path) -> float:
+    """Median fundamental frequency of the voiced frames (autocorrelation)."""
+    data, rate = read_wav(path)
+    x = data[:, 0].astype(np.float64)
+    n, estimates = int(0.04 * rate), []
+    for start in range(0, x.size - n, n):
+        frame = x[start : start + n] - x[start : start + n].mean()
+        if np.sqrt(np.mean(frame**2)) < 0.05:
+            continue
+        ac = np.correlate(frame, frame, mode="full")[n - 1 :]
+        lo, hi = int(rate / 400), int(rate / 60)  # 60-400 Hz
+        lag = lo + int(np.argmax(ac[lo:hi]))
+        if ac[lag] > 0.3 * ac[0]:
+            estimates.append(rate / lag)
+    return float(np.median(estimates))
+
+
+def test_one_process_still_gives_each_speaker_their_pitch_and_rate(tmp_path: Path) -> None:
+    """Rate and pitch are applied after synthesis: the same line differs as the voices say."""
+    low, high = voice_for("ELI"), voice_for("MAYA")
+    if low.pitch_semitones > high.pitch_semitones:
+        low, high = high, low
+    engine = CountingEngine()  # the same 150 Hz tone for every line: only our processing varies
+    line = "The same words."
+    a, b = synthesize_lines(
+        [SpeechRequest(line, low), SpeechRequest(line, high)], tmp_path, engines={"piper": engine}
+    )
+    assert len(engine.batches_seen) == 1
+    expected_pitch = 2 ** ((high.pitch_semitones - low.pitch_semitones) / 12)
+    assert _f0(b.path) / _f0(a.path) == pytest.approx(expected_pitch, rel=0.03)
+    expected_rate = high.length_scale / low.length_scale
+    assert b.duration / a.duration == pytest.approx(expected_rate, rel=0.03)

@@ -101,7 +101,7 @@ def validate(file: FileArg) -> None:
 @app.command()
 def runs(limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20) -> None:
     """List recent runs from the store."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from reelforge.store import Store
 
@@ -110,7 +110,8 @@ def runs(limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20
     except ReelforgeError as exc:
         _fail(exc)
         return
-    table = Table("run", "started (UTC)", "status", "title", "shots", "cut")
+    table = Table("started (UTC)", "status", "title", "shots", "cut")
+    table.columns.insert(0, Column("run", no_wrap=True, min_width=20))
     for run in items:
         table.add_row(
             run.id,

@@ -18,5 +18,6 @@ def data_home() -> Path:
     return home
 
 
-def database_url() -> str:
-    return os.environ.get("REELFORGE_DATABASE_URL") or f"sqlite:///{data_home() / 'reelforge.db'}"
+def database_url(home: Path | None = None) -> str:
+    configured = os.environ.get("REELFORGE_DATABASE_URL")
+    return configured or f"sqlite:///{(home or data_home()) / 'reelforge.db'}"

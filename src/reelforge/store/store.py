@@ -37,7 +37,9 @@ class CachedAsset:
 class Store:
     def __init__(self, home: Path | None = None, url: str | None = None) -> None:
         self.home = home or data_home()
-        self.engine = open_engine(url or database_url())
+        if url is None:  # a home given explicitly keeps its own database, unless one is configured
+            url = database_url() if home is None else database_url(self.home)
+        self.engine = open_engine(url)
         self.sessions = session_factory(self.engine)
         self.assets = AssetStore(self.home / "assets", self.sessions)
 

@@ -31,10 +31,11 @@ from scipy import signal
 
 from reelforge._exceptions import AudioError
 from reelforge.audio.tts.engines import TTSEngine, default_engines, engine_for
+from reelforge.audio.tts.stretch import time_stretch
 from reelforge.audio.tts.voices import VoiceSetting
 from reelforge.audio.wavio import read_wav, write_wav
 
-CACHE_VERSION = 1  # bump when the post-processing changes what a cached file sounds like
+CACHE_VERSION = 2  # bump when the post-processing changes what a cached file sounds like
 SPEECH_RMS_DB = -20.0  # level of the voiced part of every line
 SPEECH_PEAK_DB = -1.0
 _SILENCE_DB = -45.0  # relative to the line's peak: quieter edges are trimmed
@@ -103,7 +104,8 @@ def synthesize_lines(
         if (out_dir / f"{key}.wav").is_file():
             hits.add(key)
             continue
-        groups.setdefault((id(eng), _engine_setting(req.voice)), {})[key] = (text, req.voice)
+        setting = _engine_setting(req.voice, eng)
+        groups.setdefault((id(eng), setting), {})[key] = (text, req.voice)
     if groups:
         workers = max_workers or min(len(groups), os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
@@ -135,8 +137,30 @@ def _pitch_ratio(voice: VoiceSetting) -> float:
     return float(2.0 ** (voice.pitch_semitones / 12.0))
 
 
-def _engine_setting(voice: VoiceSetting) -> VoiceSetting:
-    """What the engine is asked for: slower by the pitch ratio, which resampling undoes."""
+def _varies_in_post(engine: TTSEngine) -> bool:
+    # Piper pays a model load per process: it speaks every line of a voice in one process with
+    # neutral settings, and rate and pitch are varied per speaker afterwards, here.
+    return engine.batches
+
+
+def _engine_setting(voice: VoiceSetting, engine: TTSEngine) -> VoiceSetting:
+    """What the engine is asked for.
+
+    Batching engines get neutral settings (one process per voice); rate and pitch are applied in
+    :func:`postprocess`. Others are asked to speak slower by the pitch ratio, which resampling
+    undoes.
+    """
+    if _varies_in_post(engine):
+        neutral = VoiceSetting()
+        return replace(
+            voice,
+            length_scale=neutral.length_scale,
+            noise_scale=neutral.noise_scale,
+            noise_w=neutral.noise_w,
+            pitch_semitones=0.0,
+            variant=neutral.variant,
+            reference=None,
+        )
     return replace(
         voice,
         length_scale=round(voice.length_scale * _pitch_ratio(voice), 4),
@@ -158,7 +182,9 @@ def _render_group(
         for key, wav in zip(keys, raw, strict=True):
             samples, rate = read_wav(wav)
             text, voice = todo[key]
-            speech = postprocess(samples, rate, sample_rate, _pitch_ratio(voice))
+            ratio = _pitch_ratio(voice)
+            stretch = voice.length_scale * ratio if _varies_in_post(engine) else 1.0
+            speech = postprocess(samples, rate, sample_rate, ratio, stretch=stretch)
             if speech.size == 0:
                 raise AudioError(f"{engine.name} produced no audio for {text!r}")
             # Written under a temporary name and renamed: a crash never leaves a cache entry
@@ -168,12 +194,18 @@ def _render_group(
 
 
 def postprocess(
-    samples: npt.NDArray[np.float32], rate: int, sample_rate: int, pitch_ratio: float
+    samples: npt.NDArray[np.float32],
+    rate: int,
+    sample_rate: int,
+    pitch_ratio: float,
+    *,
+    stretch: float = 1.0,
 ) -> npt.NDArray[np.float32]:
-    """Mono, pitch-shifted by ``pitch_ratio`` (duration / pitch_ratio), at ``sample_rate``,
-    trimmed of edge silence and levelled."""
+    """Mono, made ``stretch`` times longer (pitch kept), then pitch-shifted by ``pitch_ratio``
+    (duration / pitch_ratio), at ``sample_rate``, trimmed of edge silence and levelled."""
     mono = samples.mean(axis=1) if samples.ndim == 2 else samples
     mono = _trim(mono.astype(np.float64), rate)
+    mono = time_stretch(mono, rate, stretch)
     # Playing rate*ratio samples a second raises pitch by ratio; one polyphase resample does both
     # that and the change of sample rate.
     step = Fraction(sample_rate / (rate * pitch_ratio)).limit_denominator(400)

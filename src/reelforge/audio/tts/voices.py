@@ -42,8 +42,6 @@ AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".a
 # that the single voice never sounds broken (pitch shifting by resampling also moves formants).
 PITCH_RANGE = (-4.0, 4.0)  # semitones
 LENGTH_RANGE = (0.9, 1.12)
-NOISE_RANGE = (0.5, 0.8)
-NOISE_W_RANGE = (0.6, 1.0)
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class VoiceSetting:
 
     engine: str | None = None  # "piper", "espeak", or None: whichever engine is available
     voice: str = ""  # engine voice ("joe", "en-us+f3"); "" = the engine's default voice
-    length_scale: float = 1.0  # > 1 speaks slower
+    length_scale: float = 1.0  # > 1 speaks slower (applied after synthesis for piper)
     noise_scale: float = 0.667  # piper: variation in delivery
     noise_w: float = 0.8  # piper: variation in phoneme length
     pitch_semitones: float = 0.0  # applied by reelforge after synthesis, duration preserved
@@ -80,8 +78,6 @@ def derived_voice(speaker: str) -> VoiceSetting:
     return VoiceSetting(
         pitch_semitones=_lerp(PITCH_RANGE, _unit(digest, 0)),
         length_scale=_lerp(LENGTH_RANGE, _unit(digest, 1)),
-        noise_scale=_lerp(NOISE_RANGE, _unit(digest, 2)),
-        noise_w=_lerp(NOISE_W_RANGE, _unit(digest, 3)),
         variant=_DERIVED_VARIANTS[digest[16] % len(_DERIVED_VARIANTS)],
     )
 
