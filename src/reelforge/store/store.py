@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import desc, func, select
 
-from reelforge._exceptions import RunNotFound
+from reelforge._exceptions import RunNotFound, StoreError
 from reelforge.store.assets import AssetStore
 from reelforge.store.db import open_engine, session_factory
 from reelforge.store.paths import data_home, database_url
@@ -37,6 +37,10 @@ class CachedAsset:
 class Store:
     def __init__(self, home: Path | None = None, url: str | None = None) -> None:
         self.home = home or data_home()
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data folder {self.home}: {exc}") from exc
         if url is None:  # a home given explicitly keeps its own database, unless one is configured
             url = database_url() if home is None else database_url(self.home)
         self.engine = open_engine(url)
