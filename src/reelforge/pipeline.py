@@ -163,6 +163,7 @@ def render_production(
     check_generators(loaded)
     store = store or Store()
     production = loaded.production
+    speech_thread = ThreadPoolExecutor(1)
     source_bytes = loaded.source.read_bytes()
     run_id = store.start_run(
         title=production.title,
@@ -176,10 +177,10 @@ def render_production(
         versions = {n: (g.version, g.burns_dialogue) for n, g in generators.items()}
         # Shots whose pixels depend on speech timing wait for it; the others start at once.
         waits = {i for i, s in enumerate(production.shots) if s.dialogue and versions[s.model][1]}
-        with (
-            ShotRunner(store, on_event, workers=workers, generators=generators) as runner,
-            ThreadPoolExecutor(1) as speech_thread,
-        ):
+        # The render workers are forked before the speech thread starts: a worker forked while
+        # the TTS subprocess runs would inherit its stdin pipe and it would never see EOF.
+        with ShotRunner(store, on_event, workers=workers, generators=generators) as runner:
+            # Speech heads the critical path (dialogue shots wait for its timing).
             on_event(StageEvent("speech", "started"))
             speech_future = speech_thread.submit(synthesize_speech, loaded, store)
             early = build_plan(loaded, {}, versions)
@@ -234,6 +235,11 @@ def render_production(
         srt = write_srt(cues, out_dir / f"{slug}.srt") if cues and mode == "sidecar" else None
 
         on_event(StageEvent("assembly", "started"))
+        # The contact sheet reads only the shot clips: make it while the cut is assembled.
+        side = ThreadPoolExecutor(1)
+        thumbs_future = side.submit(
+            lambda: {o.index: frame_thumbnails(o.path) if o.path else [] for o in outcomes}
+        )
         if cached_cut is not None:
             cut_sha, assembly_mode = cached_cut.sha256, "cache"
         else:
@@ -264,10 +270,9 @@ def render_production(
         on_event(StageEvent("assembly", "done", assembly_mode))
 
         on_event(StageEvent("report", "started"))
-        with ThreadPoolExecutor(1) as meter:  # ffmpeg measures while thumbnails decode
-            measuring = meter.submit(measure_loudness, cut)
-            thumbs = {o.index: frame_thumbnails(o.path) if o.path else [] for o in outcomes}
-            measured = measuring.result()
+        measured = measure_loudness(cut)
+        thumbs = thumbs_future.result()
+        side.shutdown()
         report = _write_report(
             out_dir / f"{slug}.report.html",
             plan=plan,
@@ -317,6 +322,7 @@ def render_production(
         store.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
         raise
     finally:
+        speech_thread.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -49,19 +49,20 @@ def index_clip(path: Path, fps: int) -> ClipIndex:
 
 
 def _nal_units(data: bytes) -> list[bytes]:
-    """Split an Annex B byte stream at its start codes."""
-    units, start, i, n = [], -1, 0, len(data)
-    while i + 3 <= n:
-        if data[i : i + 3] == b"\x00\x00\x01":
-            if start >= 0:
-                units.append(data[start:i].rstrip(b"\x00"))
-            i += 3
-            start = i
-        else:
-            i += 1
-    if start >= 0:
-        units.append(data[start:])
-    return [u for u in units if u]
+    """Split an Annex B byte stream at its start codes (00 00 01, or 00 00 00 01)."""
+    units = []
+    start = data.find(b"\x00\x00\x01")
+    while start >= 0:
+        start += 3
+        nxt = data.find(b"\x00\x00\x01", start)
+        end = len(data) if nxt < 0 else nxt
+        unit = data[start:end]
+        if nxt >= 0:
+            unit = unit.rstrip(b"\x00")  # the leading zero of a 4-byte start code
+        if unit:
+            units.append(unit)
+        start = nxt
+    return units
 
 
 def parameter_sets(extradata: bytes) -> tuple[bytes, ...]:
@@ -131,27 +132,48 @@ def plan_pieces(timeline: Timeline, clips: list[ClipIndex]) -> list[_Copy | _Enc
 
 
 class _FrameSource:
-    """Decoded yuv420p frames of the clips, as flat planar arrays, fetched in order."""
+    """Decoded yuv420p frames of the clips, as flat planar arrays, fetched in order.
 
-    def __init__(self, paths: list[Path], fps: int) -> None:
-        self.paths, self.fps = paths, fps
+    A request far ahead of the decoder (a clip's tail, for a transition) seeks to the keyframe
+    before it instead of decoding everything in between.
+    """
+
+    def __init__(self, clips: list[ClipIndex], fps: int) -> None:
+        self.clips, self.fps = clips, fps
         self.cache: dict[tuple[int, int], np.ndarray] = {}
         self.iters: dict[int, tuple[Iterator[Any], int]] = {}
+        self.boxes: list[Any] = []
 
-    def get(self, clip: int, frame: int) -> np.ndarray:
+    def _open_at(self, clip: int, frame: int) -> tuple[Iterator[Any], int]:
         import av
 
+        key = max((k for k in self.clips[clip].keyframes if k <= frame), default=0)
+        box = av.open(str(self.clips[clip].path))
+        self.boxes.append(box)
+        stream = box.streams.video[0]
+        if key and stream.time_base is not None:
+            box.seek(round(key / self.fps / stream.time_base), stream=stream, backward=True)
+        return box.decode(stream), key
+
+    def get(self, clip: int, frame: int) -> np.ndarray:
         if (clip, frame) in self.cache:
             return self.cache[(clip, frame)]
         state = self.iters.get(clip)
-        if state is None or state[1] > frame:
-            box = av.open(str(self.paths[clip]))
-            decoder = box.decode(video=0)
-            state = (decoder, 0)
+        keys = self.clips[clip].keyframes
+        if (
+            state is None
+            or state[1] > frame
+            or any(state[1] < k <= frame for k in keys)  # a keyframe nearer than the decoder
+        ):
+            state = self._open_at(clip, frame)
         decoder, position = state
         array: np.ndarray | None = None
         while position <= frame:
-            array = next(decoder).to_ndarray(format="yuv420p")
+            decoded = next(decoder)
+            if decoded.pts is not None and decoded.time_base is not None:
+                position = round(decoded.pts * decoded.time_base * self.fps)  # trust the stamps
+            if position == frame:
+                array = decoded.to_ndarray(format="yuv420p")
             position += 1
         self.iters[clip] = (decoder, position)
         assert array is not None
@@ -159,6 +181,10 @@ class _FrameSource:
         if len(self.cache) > 256:
             self.cache.pop(next(iter(self.cache)))
         return array
+
+    def close(self) -> None:
+        for box in self.boxes:
+            box.close()
 
 
 def _black_like(frame: np.ndarray) -> np.ndarray:
@@ -174,26 +200,29 @@ def _synthesise(
     """Output frames for an encode piece; a 'mix' or 'dip' entry pairs with the 'tail' after it."""
     it = iter(items)
     for kind, clip, frame, weight in it:
-        head = src.get(clip, frame).astype(np.float32)
+        head = src.get(clip, frame)
         if kind == "plain":
-            yield head.astype(np.uint8)
+            yield head
             continue
         if kind == "fade":
             black = _black_like(head)
-            yield (black + (head - black) * weight).round().astype(np.uint8)
+            yield _blend(black, head, weight)
             continue
         _, tail_clip, tail_frame, _ = next(it)
-        tail = src.get(tail_clip, tail_frame).astype(np.float32)
+        tail = src.get(tail_clip, tail_frame)
         if kind == "mix":
-            out = tail + (head - tail) * weight
-        else:  # dip: the first half fades the outgoing shot down, the second half fades up
-            black = _black_like(head)
-            out = (
-                black + (tail - black) * (1 - 2 * weight)
-                if weight < 0.5
-                else black + (head - black) * (2 * weight - 1)
-            )
-        yield out.round().astype(np.uint8)
+            yield _blend(tail, head, weight)
+        elif weight < 0.5:  # dip: the first half fades the outgoing shot down to black
+            yield _blend(tail, _black_like(head), 2 * weight)
+        else:  # ... and the second half fades the incoming one up
+            yield _blend(_black_like(head), head, 2 * weight - 1)
+
+
+def _blend(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
+    """(1 - weight) * a + weight * b on 8-bit planes, in integer arithmetic (fast, exact ends)."""
+    w = round(weight * 256)
+    mixed = a.astype(np.uint16) * (256 - w) + b.astype(np.uint16) * w + 128
+    return (mixed >> 8).astype(np.uint8)
 
 
 def smart_join(
@@ -231,7 +260,7 @@ def smart_join(
     del probe_ctx
     avcc = index[0].extradata[:1] == b"\x01"
 
-    source = _FrameSource(clips, fps)
+    source = _FrameSource(index, fps)
     with av.open(str(clips[0])) as template_box, av.open(str(out), "w", format="mp4") as box:
         vstream = box.add_stream_from_template(template_box.streams.video[0])
 
@@ -267,6 +296,7 @@ def smart_join(
                         mux_video(_as_stored(packet, avcc))
                 for packet in ctx.encode(None):
                     mux_video(_as_stored(packet, avcc))
+    source.close()
     return position == timeline.frames
 
 

@@ -93,7 +93,8 @@ def measure_loudness(path: Path | str) -> LoudnessMeasurement:
 def _ebur128(path: Path, pre: str = "") -> LoudnessMeasurement:
     scan = f"{pre}ebur128=peak=true:framelog=quiet"
     proc = run_ffmpeg(
-        ["-nostats", "-i", str(path), "-af", scan, "-f", "null", "-"],
+        # -vn: measuring a finished cut must not decode its video too.
+        ["-nostats", "-vn", "-i", str(path), "-af", scan, "-f", "null", "-"],
         what=f"measuring the loudness of {path}",
     )
     summary = proc.stderr[proc.stderr.rfind("Summary:") :]
