@@ -50,6 +50,9 @@ class CallLog:
     def __call__(self, cmd: list[str], *args: Any, **kwargs: Any) -> Any:
         if "piper" in cmd:
             text = kwargs.get("input") or ""
+            if not text and hasattr(kwargs.get("stdin"), "read"):  # the text file given as stdin
+                text = kwargs["stdin"].read()
+                kwargs["stdin"].seek(0)
             self.calls.append(PiperCall(list(cmd), [t for t in text.splitlines() if t]))
         return self._real(cmd, *args, **kwargs)
 

@@ -22,7 +22,7 @@ from reelforge.assembly.assemble import Conform
 from reelforge.assembly.subtitles import Cue, write_srt
 from reelforge.generators.base import Generator
 from reelforge.jobs.events import EventSink, ShotEvent, StageEvent, ignore
-from reelforge.jobs.runner import ShotOutcome, ShotRunner
+from reelforge.jobs.runner import ShotOutcome, ShotRunner, make_pool
 from reelforge.plan.cache_key import cache_key
 from reelforge.plan.plan import Plan, Speech, build_plan
 from reelforge.production.model import LoadedProduction
@@ -161,9 +161,15 @@ def render_production(
 
     started = time.perf_counter()
     check_generators(loaded)
-    store = store or Store()
     production = loaded.production
+    generators = {s.model: get_generator(s.model) for s in production.shots}
+    # Workers first (see make_pool: no forking once threads spawn subprocesses), then speech,
+    # which heads the critical path: dialogue shots wait for its timing.
+    pool = make_pool(workers, generators)
+    store = store or Store()
     speech_thread = ThreadPoolExecutor(1)
+    on_event(StageEvent("speech", "started"))
+    speech_future = speech_thread.submit(synthesize_speech, loaded, store)
     source_bytes = loaded.source.read_bytes()
     run_id = store.start_run(
         title=production.title,
@@ -173,16 +179,10 @@ def render_production(
     generations_before = store.generation_count()
     work = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=store.cache_dir))
     try:
-        generators = {s.model: get_generator(s.model) for s in production.shots}
         versions = {n: (g.version, g.burns_dialogue) for n, g in generators.items()}
         # Shots whose pixels depend on speech timing wait for it; the others start at once.
         waits = {i for i, s in enumerate(production.shots) if s.dialogue and versions[s.model][1]}
-        # The render workers are forked before the speech thread starts: a worker forked while
-        # the TTS subprocess runs would inherit its stdin pipe and it would never see EOF.
-        with ShotRunner(store, on_event, workers=workers, generators=generators) as runner:
-            # Speech heads the critical path (dialogue shots wait for its timing).
-            on_event(StageEvent("speech", "started"))
-            speech_future = speech_thread.submit(synthesize_speech, loaded, store)
+        with ShotRunner(store, on_event, pool=pool) as runner:
             early = build_plan(loaded, {}, versions)
             for planned in early.shots:
                 if planned.index in waits:
@@ -323,6 +323,7 @@ def render_production(
         raise
     finally:
         speech_thread.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(work, ignore_errors=True)
 
 

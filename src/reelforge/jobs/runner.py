@@ -70,7 +70,14 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
-def _pool(workers: int, generators: Iterable[str]) -> Executor:
+def make_pool(workers: int | None, generators: Iterable[str]) -> Executor:
+    """The executor for generations; on Linux its workers are forked now, at once.
+
+    Fork it before starting any thread that spawns subprocesses: a worker forked while another
+    thread is inside `subprocess` inherits that thread's pipes (even subprocess's internal
+    exec-status pipe) and the thread then waits forever for their end.
+    """
+    workers = workers or default_workers()
     if workers <= 1:
         return _InlineExecutor()
     if sys.platform == "linux":
@@ -101,11 +108,12 @@ class ShotRunner:
         *,
         workers: int | None = None,
         generators: Iterable[str] = (),
+        pool: Executor | None = None,
     ) -> None:
         self.store = store
         self.on_event = on_event
         self.scratch = Path(tempfile.mkdtemp(prefix="render-", dir=store.cache_dir))
-        self.pool = _pool(workers or default_workers(), generators)
+        self.pool = pool or make_pool(workers, generators)
         self.outcomes: dict[int, ShotOutcome] = {}
         self.pending: list[tuple[PlannedShot, RenderFuture, datetime]] = []
 

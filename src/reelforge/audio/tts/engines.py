@@ -18,6 +18,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,16 +56,32 @@ def _tail(text: str, lines: int = 8) -> str:
 
 def _run(cmd: list[str], *, stdin: str, what: str, timeout: float) -> None:
     env = {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8"}
-    try:
-        proc = subprocess.run(
-            cmd, input=stdin, capture_output=True, encoding="utf-8", env=env, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise AudioError(f"{what} took longer than {timeout:.0f} s and was stopped") from exc
-    except OSError as exc:
-        raise AudioError(f"{what} could not start: {exc}") from exc
-    if proc.returncode != 0:
-        raise AudioError(f"{what} failed (exit {proc.returncode}):\n{_tail(proc.stderr)}")
+    # Files, not pipes: a process forked meanwhile (a render worker) would inherit a pipe's
+    # write end, and the engine would wait for an end of input that never comes.
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8") as text_in,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as errors,
+    ):
+        text_in.write(stdin)
+        text_in.flush()
+        text_in.seek(0)
+        try:
+            proc = subprocess.run(
+                cmd,
+                stdin=text_in,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                env=env,
+                timeout=timeout,
+                close_fds=True,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise AudioError(f"{what} took longer than {timeout:.0f} s and was stopped") from exc
+        except OSError as exc:
+            raise AudioError(f"{what} could not start: {exc}") from exc
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise AudioError(f"{what} failed (exit {proc.returncode}):\n{_tail(errors.read())}")
 
 
 class PiperEngine:
