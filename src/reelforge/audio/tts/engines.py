@@ -18,8 +18,8 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Protocol
