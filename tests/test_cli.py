@@ -90,3 +90,17 @@ def test_schema_is_json() -> None:
     assert result.exit_code == 0
     schema = json.loads(result.output)
     assert "shots" in schema["properties"]
+
+
+def test_unknown_voice_is_located(tmp_path: Path) -> None:
+    bad = tmp_path / "voice.yaml"
+    bad.write_text(
+        "title: T\n"
+        "elements:\n"
+        "  Ana: {voice: robotnik}\n"
+        "shots:\n"
+        "  - {id: a, prompt: x, duration: 2, dialogue: [{speaker: Ana, line: Hi}]}\n"
+    )
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2
+    assert f"{bad}:3:16: elements.Ana.voice: unknown voice 'robotnik'" in result.output

@@ -73,22 +73,25 @@ def check_generators(loaded: LoadedProduction) -> None:
 def synthesize_speech(
     loaded: LoadedProduction, store: Store
 ) -> tuple[dict[tuple[int, int], Speech], str]:
-    from reelforge.audio.tts import SpeechRequest, available_engine, synthesize_lines, voice_for
+    from reelforge.audio.tts import SpeechRequest, available_engine, cast_voices, synthesize_lines
+    from reelforge.audio.tts.voices import looks_like_path
 
     production = loaded.production
+    cast: dict[str, str | None] = {}
+    for shot in production.shots:
+        for line in shot.dialogue:
+            element = production.elements.get(line.speaker)
+            voice = element.voice if element else None
+            if voice and looks_like_path(voice):  # a reference clip, relative to the file
+                voice = str(loaded.resolve(voice))
+            cast[line.speaker] = voice
+    voices = cast_voices(cast)  # the whole cast at once, so no two characters sound alike
     keys: list[tuple[int, int]] = []
     requests = []
     for s_index, shot in enumerate(production.shots):
         for l_index, line in enumerate(shot.dialogue):
-            element = production.elements.get(line.speaker)
-            element_voice = element.voice if element else None
-            if element_voice and not element_voice.startswith(("piper", "espeak", "joe")):
-                candidate = loaded.resolve(element_voice)
-                element_voice = str(candidate) if candidate.exists() else element_voice
             keys.append((s_index, l_index))
-            requests.append(
-                SpeechRequest(text=line.line, voice=voice_for(line.speaker, element_voice))
-            )
+            requests.append(SpeechRequest(line.line, voices[line.speaker], line.speaker))
     if not requests:
         return {}, "none"
     engine = available_engine()

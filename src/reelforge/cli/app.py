@@ -48,13 +48,12 @@ def render(
     workers: Annotated[int | None, typer.Option(help="Parallel shot renders.")] = None,
 ) -> None:
     """Render FILE to a finished MP4 with a report beside it."""
+    from reelforge import load
     from reelforge.cli.progress import ProgressDisplay
-    from reelforge.generators.registry import generator_names
     from reelforge.pipeline import render_production
-    from reelforge.production import load_production
 
     try:
-        loaded = load_production(file, known_models=generator_names())
+        loaded = load(file)
         with ProgressDisplay(console, [s.id for s in loaded.production.shots]) as progress:
             result = render_production(
                 loaded, out, on_event=progress, preset=preset, workers=workers
@@ -81,11 +80,10 @@ def render(
 @app.command()
 def validate(file: FileArg) -> None:
     """Check FILE and report every problem at once, with file:line:column."""
-    from reelforge.generators.registry import generator_names
-    from reelforge.production import load_production
+    from reelforge import load
 
     try:
-        loaded = load_production(file, known_models=generator_names())
+        loaded = load(file)
     except ReelforgeError as exc:
         _fail(exc)
         return

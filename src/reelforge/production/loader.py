@@ -6,7 +6,7 @@ fixes the file in one pass instead of one error per run.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -72,8 +72,21 @@ def _check_models(parsed: Parsed, known: Collection[str]) -> list[Problem]:
     return problems
 
 
+def _check_voices(parsed: Parsed, check: Callable[[str], str | None]) -> list[Problem]:
+    problems = []
+    elements = parsed.data.get("elements")
+    for name, element in (elements if isinstance(elements, dict) else {}).items():
+        voice = element.get("voice") if isinstance(element, dict) else None
+        if isinstance(voice, str) and (message := check(voice)):
+            problems.append(parsed.source_map.problem(("elements", name, "voice"), message))
+    return problems
+
+
 def load_production(
-    path: Path | str, *, known_models: Collection[str] | None = None
+    path: Path | str,
+    *,
+    known_models: Collection[str] | None = None,
+    voice_check: Callable[[str], str | None] | None = None,
 ) -> LoadedProduction:
     """Load and fully check the production file at ``path`` (``.yaml``, ``.yml`` or ``.json``).
 
@@ -87,8 +100,11 @@ def load_production(
     problems += problems_from_errors(errors, parsed.source_map, skip=covered_by_checks)
     source = source.resolve()
     problems += run_checks(parsed.data, parsed.source_map, source.parent)
-    if known_models is not None:  # the generator registry is the caller's, not this package's
+    # Which models and voices exist is known to the generators and the TTS engines, not here.
+    if known_models is not None:
         problems += _check_models(parsed, known_models)
+    if voice_check is not None:
+        problems += _check_voices(parsed, voice_check)
     problems = _unique(problems)
     if problems or production is None:
         # `production is None` with no problems cannot happen: every error is either reported

@@ -181,3 +181,15 @@ def cast_voices(cast: Mapping[str, str | None]) -> dict[str, VoiceSetting]:
                 best, best_gap = candidate, gap
         placed[speaker] = best
     return {speaker: placed[speaker] for speaker in cast}
+
+
+def voice_problem(voice: str) -> str | None:
+    """Why ``voice`` (an element's voice field) names no usable voice, or None if it does.
+
+    A reference-clip path is fine here (the file check belongs to the production checks).
+    """
+    try:
+        voice_for("check", voice)
+    except AudioError as exc:
+        return str(exc).replace(" for 'check'", "")
+    return None
