@@ -52,7 +52,7 @@ def test_cast_voices_keeps_characters_apart() -> None:
     assert _closest_pair(cast) >= 1.0  # ... and the cast assignment separates them
     # Only the colliding characters move; the others keep their own derived voice.
     moved = [name for name in CAST if cast[name] != independent[name]]
-    assert 1 <= len(moved) <= len(CAST) // 2
+    assert moved and len(moved) <= len(CAST) // 2
     # Different engine voices never collide, so nothing moves between them.
     mixed = cast_voices({"MAYA": "joe", "ELI": "en-us+f3"})
     assert mixed["MAYA"] == voice_for("MAYA", "joe")
