@@ -156,7 +156,6 @@ def render_production(
     preset: str | None = None,
     workers: int | None = None,
 ) -> RenderResult:
-    from reelforge.assembly.assemble import assemble
     from reelforge.assembly.soundtrack import build_soundtrack
     from reelforge.audio.loudness import measure_loudness
     from reelforge.generators.registry import get_generator
@@ -170,7 +169,7 @@ def render_production(
     # which heads the critical path: dialogue shots wait for its timing.
     pool = make_pool(workers, generators)
     store = store or Store()
-    speech_thread = ThreadPoolExecutor(1)
+    speech_thread, side_thread = ThreadPoolExecutor(1), ThreadPoolExecutor(1)
     on_event(StageEvent("speech", "started"))
     speech_future = speech_thread.submit(synthesize_speech, loaded, store)
     source_bytes = loaded.source.read_bytes()
@@ -207,29 +206,7 @@ def render_production(
                 soundtrack = build_soundtrack(plan, work)  # overlaps the shot renders
                 on_event(StageEvent("audio", "done"))
             outcomes = runner.collect()
-            assembly_started = datetime.now(UTC).replace(tzinfo=None)
-        for planned, outcome in zip(plan.shots, outcomes, strict=True):
-            store.add_shot_render(
-                run_id,
-                position=planned.index,
-                shot_id=planned.shot.id,
-                generator=planned.generator,
-                cache_key=planned.cache_key,
-                cache_hit=outcome.cache_hit,
-                seed=planned.shot.seed,
-                frames=planned.slot.frames,
-                seconds=outcome.seconds,
-                status=outcome.status,
-                asset_sha256=outcome.asset_sha256,
-                generation_id=outcome.generation_id,
-                error=outcome.error,
-            )
-        failed = [o for o in outcomes if o.status != "done"]
-        if failed:
-            raise GeneratorError(
-                f"{len(failed)} shot(s) failed: "
-                + "; ".join(o.error or "unknown error" for o in failed)
-            )
+        _record_shots(store, run_id, plan, outcomes)
         on_event(StageEvent("shots", "done"))
 
         mode = production.delivery.subtitles.value
@@ -239,43 +216,23 @@ def render_production(
 
         on_event(StageEvent("assembly", "started"))
         # The contact sheet reads only the shot clips: make it while the cut is assembled.
-        side = ThreadPoolExecutor(1)
-        thumbs_future = side.submit(
+        thumbs_future = side_thread.submit(
             lambda: {o.index: frame_thumbnails(o.path) if o.path else [] for o in outcomes}
         )
         if cached_cut is not None:
             cut_sha, assembly_mode = cached_cut.sha256, "cache"
         else:
             assert soundtrack is not None
-            cut_tmp = work / f"{slug}.mp4"
-            assembly = assemble(
-                [o.path for o in outcomes if o.path is not None],
-                plan.timeline,
-                cut_tmp,
-                spec,
-                audio=soundtrack.path,
-                burn=burn,
-                work_dir=work,
-            )
-            assembly_mode = assembly.mode
-            cut_sha = store.assets.put(cut_tmp, "cut", {"frames": assembly.frames})
-            store.record_generation(
-                generator="assembly",
-                version=CUT_VERSION,
-                cache_key=cut_key,
-                request={"mode": assembly.mode},
-                started_at=assembly_started,
-                seconds=assembly.seconds,
-                asset_sha256=cut_sha,
-                kind="cut",
+            cut_sha, assembly_mode = _assemble_cut(
+                store, plan, outcomes, spec, soundtrack.path, burn, cut_key, work / f"{slug}.mp4"
             )
         cut = store.assets.copy_out(cut_sha, out_dir / f"{slug}.mp4")
         on_event(StageEvent("assembly", "done", assembly_mode))
 
         on_event(StageEvent("report", "started"))
+        generations = store.generation_count() - generations_before
         measured = measure_loudness(cut)
         thumbs = thumbs_future.result()
-        side.shutdown()
         report = _write_report(
             out_dir / f"{slug}.report.html",
             plan=plan,
@@ -287,7 +244,7 @@ def render_production(
             loudness=(production.delivery.loudness, measured.integrated, measured.true_peak),
             tts_engine=tts_engine,
             wall=time.perf_counter() - started,
-            generations=store.generation_count() - generations_before,
+            generations=generations,
             thumbs=thumbs,
         )
         on_event(StageEvent("report", "done"))
@@ -301,7 +258,7 @@ def render_production(
             summary={
                 "shots": len(plan.shots),
                 "frames": plan.timeline.frames,
-                "generations": store.generation_count() - generations_before,
+                "generations": generations,
                 "loudness": measured.integrated,
                 "wall_seconds": round(wall, 3),
             },
@@ -318,7 +275,7 @@ def render_production(
             true_peak=measured.true_peak,
             assembly_mode=assembly_mode,
             wall_seconds=wall,
-            generations=store.generation_count() - generations_before,
+            generations=generations,
             warnings=list(plan.warnings),
         )
     except BaseException as exc:
@@ -326,8 +283,64 @@ def render_production(
         raise
     finally:
         speech_thread.shutdown(wait=True, cancel_futures=True)
+        side_thread.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _record_shots(store: Store, run_id: str, plan: Plan, outcomes: list[ShotOutcome]) -> None:
+    for planned, outcome in zip(plan.shots, outcomes, strict=True):
+        store.add_shot_render(
+            run_id,
+            position=planned.index,
+            shot_id=planned.shot.id,
+            generator=planned.generator,
+            cache_key=planned.cache_key,
+            cache_hit=outcome.cache_hit,
+            seed=planned.shot.seed,
+            frames=planned.slot.frames,
+            seconds=outcome.seconds,
+            status=outcome.status,
+            asset_sha256=outcome.asset_sha256,
+            generation_id=outcome.generation_id,
+            error=outcome.error,
+        )
+    failed = [o for o in outcomes if o.status != "done"]
+    if failed:
+        raise GeneratorError(
+            f"{len(failed)} shot(s) failed: "
+            + "; ".join(o.error or "unknown error" for o in failed)
+        )
+
+
+def _assemble_cut(
+    store: Store,
+    plan: Plan,
+    outcomes: list[ShotOutcome],
+    spec: Conform,
+    audio: Path,
+    burn: list[Cue],
+    cut_key: str,
+    out: Path,
+) -> tuple[str, str]:
+    """Assemble, store and cache the cut; return its asset hash and the assembly mode."""
+    from reelforge.assembly.assemble import assemble
+
+    started_at = datetime.now(UTC).replace(tzinfo=None)
+    clips = [o.path for o in outcomes if o.path is not None]
+    result = assemble(clips, plan.timeline, out, spec, audio=audio, burn=burn, work_dir=out.parent)
+    sha = store.assets.put(out, "cut", {"frames": result.frames})
+    store.record_generation(
+        generator="assembly",
+        version=CUT_VERSION,
+        cache_key=cut_key,
+        request={"mode": result.mode},
+        started_at=started_at,
+        seconds=result.seconds,
+        asset_sha256=sha,
+        kind="cut",
+    )
+    return sha, result.mode
 
 
 def _write_report(
