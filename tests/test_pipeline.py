@@ -157,3 +157,38 @@ def test_python_api_and_cli_history(tmp_path: Path) -> None:
     for shot_id in ("one", "two", "three"):
         assert shot_id in shown.output
     assert "generated" in shown.output and str(result.cut) in shown.output.replace("\n", "")
+
+
+def test_a_failing_shot_fails_the_run_but_keeps_the_others(tmp_path: Path) -> None:
+    from typing import ClassVar
+
+    import reelforge
+    from reelforge._exceptions import GeneratorError
+    from reelforge.generators.base import GeneratedClip, ShotRequest
+    from reelforge.generators.registry import _FACTORIES, _INSTANCES, register_generator
+
+    class Broken:
+        name: ClassVar[str] = "broken"
+        version: ClassVar[str] = "1"
+        burns_dialogue: ClassVar[bool] = False
+        native_audio: ClassVar[bool] = False
+
+        def render(self, request: ShotRequest, out: Path) -> GeneratedClip:
+            raise GeneratorError("the model refused", shot_id=request.shot_id, generator="broken")
+
+    register_generator("broken", Broken)
+    try:
+        path = write_production(tmp_path)
+        path.write_text(
+            path.read_text().replace("    seed: 2\n", "    seed: 2\n    model: broken\n")
+        )
+        with pytest.raises(GeneratorError, match="shot 'two' \\(broken\\): the model refused"):
+            reelforge.render(path, tmp_path / "out", workers=1)
+        run = Store().runs(1)[0]
+        assert run.status == "failed" and "the model refused" in (run.error or "")
+        _, shots = Store().run(run.id)
+        assert [s.status for s in shots] == ["done", "failed", "done"]
+        assert Store().generation_count() == 2  # the two good shots are kept for next time
+    finally:
+        _FACTORIES.pop("broken", None)
+        _INSTANCES.pop("broken", None)
