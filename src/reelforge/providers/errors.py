@@ -11,7 +11,7 @@ ReelforgeError
     ├── InvalidRequest          the request is wrong; retrying the same request fails again
     ├── ModerationRejected      content policy; `stage` is "input" (at submit) or "output" (late)
     ├── TransientProviderError  provider-side 5xx / network trouble; safe to retry *reads*
-    │   └── AmbiguousSubmit     a submit may or may not have created a task: reconcile, never resubmit
+    │   └── AmbiguousSubmit     a submit may have created a task: reconcile, never resubmit
     ├── Unsupported             the provider cannot do this at all (e.g. cancel on Kling)
     ├── TaskFailed              the task ran and failed for a non-policy reason
     ├── TaskExpired             the provider dropped the task before it finished

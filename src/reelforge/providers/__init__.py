@@ -1,0 +1,72 @@
+"""Commercial video APIs behind one async adapter contract.
+
+Import from here; the submodules are layout, not API::
+
+    from reelforge.providers import KlingAdapter, Succeeded, ModerationRejected
+"""
+
+from .base import Adapter
+from .config import base_url_env, resolve_base_url, resolve_keys
+from .errors import (
+    AmbiguousSubmit,
+    AuthError,
+    ConcurrencyLimited,
+    InvalidRequest,
+    MissingKey,
+    ModerationRejected,
+    OutputExpired,
+    ProviderError,
+    QuotaExceeded,
+    RateLimited,
+    TaskExpired,
+    TaskFailed,
+    TransientProviderError,
+    Unsupported,
+)
+from .kling import KlingAdapter, KlingCredentials, KlingOptions
+from .state import (
+    Canceled,
+    Expired,
+    Failed,
+    OutputRef,
+    Queued,
+    Running,
+    Succeeded,
+    TaskHandle,
+    TaskState,
+    WireRequest,
+)
+
+__all__ = [
+    "Adapter",
+    "AmbiguousSubmit",
+    "AuthError",
+    "Canceled",
+    "ConcurrencyLimited",
+    "Expired",
+    "Failed",
+    "InvalidRequest",
+    "KlingAdapter",
+    "KlingCredentials",
+    "KlingOptions",
+    "MissingKey",
+    "ModerationRejected",
+    "OutputExpired",
+    "OutputRef",
+    "ProviderError",
+    "Queued",
+    "QuotaExceeded",
+    "RateLimited",
+    "Running",
+    "Succeeded",
+    "TaskExpired",
+    "TaskFailed",
+    "TaskHandle",
+    "TaskState",
+    "TransientProviderError",
+    "Unsupported",
+    "WireRequest",
+    "base_url_env",
+    "resolve_base_url",
+    "resolve_keys",
+]

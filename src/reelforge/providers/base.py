@@ -1,0 +1,244 @@
+"""The adapter contract: one async shape for every commercial video API.
+
+An adapter turns a :class:`ShotRequest` into a :class:`WireRequest` (pure, no I/O), submits it
+once, polls it into normalised :mod:`state` objects, and downloads the outputs at once (provider
+URLs expire). A submit is never retried on timeout or 5xx: the task may exist and be billing, so
+that raises :class:`AmbiguousSubmit` and the caller reconciles through the idempotency key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+import httpx
+
+from ..generators.base import ShotRequest
+from ._http import download_file, safe_name, same_origin
+from .config import resolve_base_url
+from .errors import AmbiguousSubmit, ProviderError, TransientProviderError, Unsupported
+from .state import Succeeded, TaskHandle, TaskState, WireRequest
+
+
+class Adapter(ABC):
+    """Base of every provider adapter. Subclasses set the class attributes and implement the
+    abstract methods; submit/wait/download/reconcile plumbing is shared."""
+
+    provider: ClassVar[str]
+    default_base_url: ClassVar[str]
+    billing_unit: ClassVar[str] = "usd"
+    can_cancel: ClassVar[bool] = False
+    poll_interval: ClassVar[float] = 5.0  # the provider's own suggestion, seconds
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.base_url = (base_url or resolve_base_url(self.provider, self.default_base_url)).rstrip(
+            "/"
+        )
+        self._owns_client = client is None
+        # No default auth header on the client: auth is added per request to the provider's own
+        # origin only, so it can never leak to an output host.
+        self.client = client or httpx.AsyncClient(transport=transport, timeout=timeout)
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self.client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- what a provider implements -------------------------------------------------------------
+
+    @abstractmethod
+    def auth_headers(self) -> dict[str, str]:
+        """Headers authenticating one request to ``base_url`` (fresh each call: tokens expire)."""
+
+    @abstractmethod
+    def build_request(
+        self,
+        request: ShotRequest,
+        options: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> WireRequest:
+        """Translate a shot into the provider's wire body; raise InvalidRequest before spending."""
+
+    @abstractmethod
+    def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle: ...
+
+    @abstractmethod
+    def error_from_response(
+        self, response: httpx.Response, *, model: str = "", task_id: str | None = None
+    ) -> ProviderError:
+        """Map an error response (HTTP status and provider code) into the exception tree."""
+
+    @abstractmethod
+    async def poll(self, handle: TaskHandle) -> TaskState: ...
+
+    @abstractmethod
+    async def lookup(self, wire: WireRequest) -> TaskHandle | None:
+        """Find the task a submit of ``wire`` created, by its idempotency key; None if none."""
+
+    async def cancel(self, handle: TaskHandle) -> None:
+        raise Unsupported(
+            f"{self.provider} has no cancel endpoint; the task runs (and bills) to the end",
+            provider=self.provider,
+            model=handle.model,
+            task_id=handle.task_id,
+        )
+
+    # -- shared plumbing --------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        model: str = "",
+        task_id: str | None = None,
+    ) -> httpx.Response:
+        """An authenticated call to the provider; network trouble becomes TransientProviderError
+        and error statuses become the mapped exception (safe for reads, not for submits)."""
+        try:
+            resp = await self.client.request(
+                method, self.base_url + path, json=json, headers=self.auth_headers()
+            )
+        except httpx.HTTPError as exc:
+            raise TransientProviderError(
+                f"{method} {path} failed: {exc!r}", provider=self.provider, model=model
+            ) from exc
+        if resp.status_code >= 400:
+            raise self.error_from_response(resp, model=model, task_id=task_id)
+        return resp
+
+    async def submit(self, wire: WireRequest) -> TaskHandle:
+        """Send ``wire`` exactly once. Errors that prove nothing was created (connect failures,
+        4xx) raise their mapped error; anything ambiguous raises :class:`AmbiguousSubmit`."""
+        ctx: dict[str, Any] = {"provider": self.provider, "model": wire.model}
+        try:
+            resp = await self.client.request(
+                wire.method, self.base_url + wire.path, json=wire.body, headers=self.auth_headers()
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # The request never left this machine: nothing was created, a retry is safe.
+            raise TransientProviderError(f"submit not sent: {exc!r}", **ctx) from exc
+        except httpx.HTTPError as exc:
+            raise AmbiguousSubmit(
+                f"submit outcome unknown ({exc!r}); reconcile by key, do not resubmit",
+                idempotency_key=wire.idempotency_key,
+                **ctx,
+            ) from exc
+        if resp.status_code >= 500 or resp.status_code == 408:
+            mapped = self.error_from_response(resp, model=wire.model)
+            raise AmbiguousSubmit(
+                f"submit got HTTP {resp.status_code} ({mapped.message}); the task may exist",
+                idempotency_key=wire.idempotency_key,
+                payload=mapped.payload,
+                code=mapped.code,
+                status=resp.status_code,
+                **ctx,
+            )
+        if resp.status_code >= 400:
+            raise self.error_from_response(resp, model=wire.model)
+        try:
+            payload = resp.json()
+        except ValueError as exc:
+            raise AmbiguousSubmit(
+                "submit answered with a body that is not JSON",
+                idempotency_key=wire.idempotency_key,
+                **ctx,
+            ) from exc
+        return self.parse_submit(wire, payload)
+
+    async def reconcile(self, wire: WireRequest) -> TaskHandle | None:
+        """After AmbiguousSubmit or a crash: the task this request created, or None."""
+        if wire.idempotency_key is None:
+            raise Unsupported(
+                "no idempotency key: an ambiguous submit cannot be reconciled",
+                provider=self.provider,
+                model=wire.model,
+            )
+        return await self.lookup(wire)
+
+    async def ensure_submitted(self, wire: WireRequest) -> TaskHandle:
+        """Attach to the task for ``wire`` if one exists, else submit it (restart-safe)."""
+        found = await self.reconcile(wire) if wire.idempotency_key else None
+        return found or await self.submit(wire)
+
+    async def wait(
+        self,
+        handle: TaskHandle,
+        *,
+        timeout: float = 900.0,
+        interval: float | None = None,
+        on_state: Callable[[TaskState], None] | None = None,
+    ) -> TaskState:
+        """Poll until terminal. Transient read errors and rate limits back off and retry."""
+        step = self.poll_interval if interval is None else interval
+        deadline = time.monotonic() + timeout
+        delay = step
+        while True:
+            try:
+                state = await self.poll(handle)
+                delay = step
+            except TransientProviderError:
+                delay = min(delay * 2, 60.0)
+            except ProviderError as exc:
+                retry_after = getattr(exc, "retry_after", None)
+                if not exc.retryable:
+                    raise
+                delay = max(step, retry_after or delay * 2)
+            else:
+                if on_state is not None:
+                    on_state(state)
+                if state.terminal:
+                    return state
+            if time.monotonic() + delay > deadline:
+                raise TransientProviderError(
+                    f"gave up waiting after {timeout:.0f} s; the task may still finish",
+                    provider=self.provider,
+                    model=handle.model,
+                    task_id=handle.task_id,
+                )
+            await asyncio.sleep(delay)
+
+    async def download(self, state: Succeeded, dest_dir: Path) -> list[Path]:
+        """Fetch every output now. Auth headers only for the provider's own origin."""
+        handle = state.handle
+        paths = []
+        for i, out in enumerate(state.outputs):
+            headers = self.auth_headers() if same_origin(out.url, self.base_url) else {}
+            suffix = ".mp4" if out.kind == "video" else ""
+            name = safe_name(f"{self.provider}-{handle.task_id}-{i}") + suffix
+            paths.append(
+                await download_file(
+                    self.client,
+                    out.url,
+                    Path(dest_dir) / name,
+                    headers=headers,
+                    provider=self.provider,
+                    model=handle.model,
+                    task_id=handle.task_id,
+                )
+            )
+        return paths

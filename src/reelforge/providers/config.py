@@ -1,0 +1,36 @@
+"""Where a provider lives and which keys it uses, from the environment.
+
+Base URLs are overridable per provider (``REELFORGE_<PROVIDER>_BASE_URL``) so tests and sandboxes
+can point an unchanged adapter at a loopback server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+
+from .errors import MissingKey
+
+
+def base_url_env(provider: str) -> str:
+    return f"REELFORGE_{provider.upper().replace('-', '_')}_BASE_URL"
+
+
+def resolve_base_url(provider: str, default: str, env: Mapping[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return (env.get(base_url_env(provider)) or default).rstrip("/")
+
+
+def resolve_keys(
+    provider: str,
+    options: Sequence[Sequence[str]],
+    env: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The first group of env vars that is fully set, e.g. ``[("KLING_API_KEY",),
+    ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")]``; otherwise a :class:`MissingKey` naming them all."""
+    env = os.environ if env is None else env
+    for group in options:
+        values = {name: env.get(name, "").strip() for name in group}
+        if all(values.values()):
+            return values
+    raise MissingKey(provider, options)

@@ -1,0 +1,232 @@
+"""The Kling adapter for the v1 task API (research §3): text2video and image2video."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+import httpx
+
+from ...generators.base import ShotRequest
+from ..base import Adapter
+from ..errors import (
+    InvalidRequest,
+    ModerationRejected,
+    ProviderError,
+    TaskFailed,
+    TransientProviderError,
+)
+from ..state import (
+    Failed,
+    OutputRef,
+    Queued,
+    Running,
+    Succeeded,
+    TaskHandle,
+    TaskState,
+    WireRequest,
+)
+from .auth import KlingCredentials
+from .codes import error_for
+from .options import KlingOptions
+from .request import build_body
+
+DEFAULT_BASE_URL = "https://api-singapore.klingai.com"
+OUTPUT_LIFETIME = 30 * 24 * 3600  # Kling deletes outputs after 30 days
+# Words in task_status_msg that mean a late content-policy rejection rather than a crash.
+MODERATION_HINTS = ("risk", "moderation", "content security", "policy", "sensitive", "audit")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+class KlingAdapter(Adapter):
+    provider: ClassVar[str] = "kling"
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    billing_unit: ClassVar[str] = "unit"  # Kling resource-pack units (final_unit_deduction)
+    can_cancel: ClassVar[bool] = False
+    poll_interval: ClassVar[float] = 5.0
+
+    def __init__(
+        self,
+        *,
+        credentials: KlingCredentials | None = None,
+        base_url: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        # Resolve keys first: a missing key should fail before any client is opened.
+        self.credentials = credentials or KlingCredentials.from_env()
+        super().__init__(base_url=base_url, client=client, transport=transport, timeout=timeout)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.credentials.bearer()}"}
+
+    def build_request(
+        self,
+        request: ShotRequest,
+        options: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> WireRequest:
+        opts = KlingOptions.model_validate(dict(options or {}))
+        route, body, warnings = build_body(request, opts, idempotency_key)
+        return WireRequest(
+            provider=self.provider,
+            model=body["model_name"],
+            route=route,
+            method="POST",
+            path=f"/v1/videos/{route}",
+            body=body,
+            idempotency_key=body["external_task_id"],
+            warnings=tuple(warnings),
+        )
+
+    def error_from_response(
+        self, response: httpx.Response, *, model: str = "", task_id: str | None = None
+    ) -> ProviderError:
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {"body": response.text[:500]}
+        code = payload.get("code") if isinstance(payload, dict) else None
+        message = payload.get("message", "") if isinstance(payload, dict) else ""
+        retry = response.headers.get("Retry-After")
+        try:
+            retry_after = float(retry) if retry else None
+        except ValueError:
+            retry_after = None
+        return error_for(
+            response.status_code,
+            code if isinstance(code, int) else None,
+            str(message),
+            retry_after=retry_after,
+            provider=self.provider,
+            model=model,
+            task_id=task_id,
+            payload=payload,
+        )
+
+    def _data(self, payload: Any, model: str) -> dict[str, Any]:
+        """Some gateways answer HTTP 200 with a non-zero ``code`` and no data: check the code
+        first, so that surfaces as its mapped error rather than a malformed answer."""
+        code = payload.get("code", 0) if isinstance(payload, dict) else None
+        if isinstance(payload, dict) and code not in (0, None):
+            message = str(payload.get("message", ""))
+            code_int = code if isinstance(code, int) else None
+            raise error_for(200, code_int, message, provider="kling", model=model, payload=payload)
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
+            raise TransientProviderError(
+                "Kling answered without a data object",
+                provider="kling",
+                model=model,
+                payload=payload,
+            )
+        return payload["data"]
+
+    def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
+        data = self._data(payload, wire.model)
+        return TaskHandle(
+            provider=self.provider,
+            model=wire.model,
+            route=wire.route,
+            task_id=str(data["task_id"]),
+            idempotency_key=wire.idempotency_key,
+        )
+
+    async def lookup(self, wire: WireRequest) -> TaskHandle | None:
+        """Kling's query path takes either the task id or our external_task_id."""
+        try:
+            resp = await self.request(
+                "GET", f"/v1/videos/{wire.route}/{wire.idempotency_key}", model=wire.model
+            )
+        except InvalidRequest as exc:
+            if exc.status == 404:  # no task carries that key: the submit never landed
+                return None
+            raise
+        data = self._data(self._json(resp, wire.model), wire.model)
+        return TaskHandle(
+            self.provider, wire.model, wire.route, str(data["task_id"]), wire.idempotency_key
+        )
+
+    def _json(self, resp: httpx.Response, model: str) -> Any:
+        try:
+            return resp.json()
+        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
+            raise TransientProviderError(
+                "Kling answered with a body that is not JSON", provider="kling", model=model
+            ) from exc
+
+    async def poll(self, handle: TaskHandle) -> TaskState:
+        resp = await self.request(
+            "GET",
+            f"/v1/videos/{handle.route}/{handle.task_id}",
+            model=handle.model,
+            task_id=handle.task_id,
+        )
+        data = self._data(self._json(resp, handle.model), handle.model)
+        return self.to_state(handle, data)
+
+    def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
+        status = str(data.get("task_status", "")).lower()
+        charge = _decimal(data.get("final_unit_deduction"))
+        if status == "submitted":
+            return Queued(handle, raw=data)
+        if status == "processing":
+            return Running(handle, raw=data)
+        # Relays pass through foreign spellings ("succeeded"); accept them rather than loop.
+        if status in ("succeed", "succeeded", "success"):
+            created = (data.get("updated_at") or data.get("created_at") or 0) / 1000
+            videos = (data.get("task_result") or {}).get("videos") or []
+            outputs = tuple(
+                OutputRef(
+                    url=v["url"],
+                    duration=float(v["duration"]) if v.get("duration") else None,
+                    expires_at=created + OUTPUT_LIFETIME if created else None,
+                )
+                for v in videos
+                if v.get("url")
+            )
+            if not outputs:  # "succeeded but empty" is a failure, not a success
+                return Failed(
+                    handle,
+                    raw=data,
+                    error=TaskFailed(
+                        "task succeeded with no video",
+                        provider="kling",
+                        model=handle.model,
+                        task_id=handle.task_id,
+                        cost=charge,
+                        payload=data,
+                    ),
+                )
+            return Succeeded(handle, raw=data, outputs=outputs, charge=charge)
+        if status == "failed":
+            msg = str(data.get("task_status_msg") or "task failed")
+            ctx: dict[str, Any] = {
+                "provider": "kling",
+                "model": handle.model,
+                "task_id": handle.task_id,
+                "cost": charge,
+                "payload": data,
+            }
+            if any(h in msg.lower() for h in MODERATION_HINTS):
+                return Failed(
+                    handle, raw=data, error=ModerationRejected(msg, stage="output", **ctx)
+                )
+            return Failed(handle, raw=data, error=TaskFailed(msg, **ctx))
+        raise TransientProviderError(
+            f"unknown Kling task_status {status!r}",
+            provider="kling",
+            model=handle.model,
+            task_id=handle.task_id,
+            payload=data,
+        )

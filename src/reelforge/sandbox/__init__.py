@@ -1,0 +1,14 @@
+"""Loopback stand-ins for commercial video APIs, speaking each provider's wire contract, so
+adapters are tested end to end over real HTTP without the network or a bill."""
+
+from .kling import Fault, KlingSandbox, KlingSandboxConfig
+from .server import LoopbackServer, SandboxRequest, SandboxResponse
+
+__all__ = [
+    "Fault",
+    "KlingSandbox",
+    "KlingSandboxConfig",
+    "LoopbackServer",
+    "SandboxRequest",
+    "SandboxResponse",
+]

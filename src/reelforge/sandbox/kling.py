@@ -1,0 +1,204 @@
+"""A loopback Kling: the v1 task API's paths, auth, envelopes, state spellings, error codes,
+moderation, concurrency limit, expiring output URLs and unit usage (research §3).
+
+    with KlingSandbox(KlingSandboxConfig(processing_seconds=0.2)) as kling:
+        adapter = KlingAdapter(base_url=kling.base_url, credentials=kling.credentials())
+
+Faults are scripted with :meth:`KlingSandbox.inject` (the next matching request answers with a
+given status/code, optionally *after* creating the task, or slowly) so every client path can be
+exercised deterministically.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from ..providers.kling.auth import KlingCredentials
+from .kling_rules import check_auth, check_body
+from .kling_tasks import TaskBook, TaskBookConfig
+from .server import LoopbackServer, SandboxRequest, SandboxResponse
+
+ROUTES = ("text2video", "image2video")
+
+
+@dataclass
+class KlingSandboxConfig:
+    access_key: str = "sandbox-access-key"
+    secret_key: str = "sandbox-secret-key"
+    api_key: str | None = "sandbox-api-key"
+    queue_seconds: float = 0.0
+    processing_seconds: float = 0.0
+    failure_rate: float = 0.0
+    seed: int = 0
+    blocked_words: tuple[str, ...] = ("forbidden",)  # rejected at submit (code 1301)
+    late_blocked_words: tuple[str, ...] = ("contraband",)  # fail late, as a failed task
+    concurrency_limit: int = 5
+    url_ttl: float | None = 30 * 24 * 3600.0  # Kling keeps outputs 30 days
+    latency: float = 0.0
+    render_fps: int = 8
+
+
+@dataclass
+class Fault:
+    """One scripted answer for the next request of ``kind``."""
+
+    status: int
+    code: int
+    message: str = "scripted fault"
+    kind: Literal["submit", "query", "any"] = "submit"
+    retry_after: float | None = None
+    after_create: bool = False  # create the task, then answer with the fault (ambiguous submit)
+    delay: float = 0.0  # sleep before answering (client timeouts)
+
+
+class KlingSandbox(LoopbackServer):
+    def __init__(
+        self, config: KlingSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
+    ) -> None:
+        super().__init__("kling-sandbox")
+        self.config = config or KlingSandboxConfig()
+        self.latency = self.config.latency
+        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        self.faults: deque[Fault] = deque()
+        self.submits: Counter[str] = Counter()  # POSTs received per external_task_id
+        book_config = TaskBookConfig(
+            queue_seconds=self.config.queue_seconds,
+            processing_seconds=self.config.processing_seconds,
+            failure_rate=self.config.failure_rate,
+            seed=self.config.seed,
+            late_blocked_words=self.config.late_blocked_words,
+            render_fps=self.config.render_fps,
+        )
+        self.book = TaskBook(book_config, self._publish)
+        for route in ROUTES:
+            self.add_route("POST", f"/v1/videos/{route}", self._submit)
+            self.add_route("GET", f"/v1/videos/{route}", self._list)
+        self.add_route("GET", "/v1/videos/{route}/{ident}", self._query)
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
+
+    # -- test helpers ----------------------------------------------------------------------------
+
+    def credentials(self, *, api_key: bool = False) -> KlingCredentials:
+        if api_key:
+            return KlingCredentials(api_key=self.config.api_key)
+        return KlingCredentials(
+            access_key=self.config.access_key, secret_key=self.config.secret_key
+        )
+
+    def inject(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    @property
+    def units_charged(self) -> Decimal:
+        with self.lock:
+            return sum((t.units or Decimal(0) for t in self.book.tasks.values()), Decimal(0))
+
+    def _publish(self, path: Path) -> str:
+        return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
+
+    # -- wire ------------------------------------------------------------------------------------
+
+    def _envelope(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> SandboxResponse:
+        body = {"code": code, "message": message, "request_id": uuid.uuid4().hex, "data": data}
+        return SandboxResponse.json(status, body, headers)
+
+    def _fault_response(self, fault: Fault) -> SandboxResponse:
+        if fault.delay:
+            time.sleep(fault.delay)
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        return self._envelope(fault.status, fault.code, fault.message, None, headers)
+
+    def _take_fault(self, kind: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.kind in (kind, "any"):
+                    self.faults.remove(fault)
+                    return fault
+        return None
+
+    def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
+        c = self.config
+        problem = check_auth(
+            req.headers.get("authorization"),
+            access_key=c.access_key,
+            secret_key=c.secret_key,
+            api_key=c.api_key,
+        )
+        return None if problem is None else self._envelope(*problem)
+
+    def _submit(self, req: SandboxRequest) -> SandboxResponse:
+        if denied := self._auth(req):
+            return denied
+        route = req.path.rsplit("/", 1)[-1]
+        try:
+            body = req.json()
+        except ValueError:
+            return self._envelope(400, 1200, "request body is not JSON")
+        ext = body.get("external_task_id") if isinstance(body, dict) else None
+        if ext:
+            with self.lock:
+                self.submits[str(ext)] += 1
+        fault = self._take_fault("submit")
+        if fault is not None and not fault.after_create:
+            return self._fault_response(fault)
+        if problem := check_body(route, body):
+            return self._envelope(*problem)
+        prompt = str(body.get("prompt", "")).lower()
+        if any(w in prompt for w in self.config.blocked_words):
+            return self._envelope(400, 1301, "Content security policy triggered")
+        with self.lock:  # check-and-create atomically, or two racing submits both get a slot
+            if ext and ext in self.book.external_ids():
+                return self._envelope(400, 1201, f"external_task_id {ext!r} already exists")
+            if self.book.active() >= self.config.concurrency_limit:
+                return self._envelope(429, 1303, "parallel task over resource pack limit")
+            task = self.book.create(route, body)
+        if fault is not None:
+            return self._fault_response(fault)
+        data = {k: v for k, v in task.as_data().items() if k != "task_status_msg"}
+        return self._envelope(200, 0, "SUCCEED", data)
+
+    def _query(self, req: SandboxRequest) -> SandboxResponse:
+        if denied := self._auth(req):
+            return denied
+        if fault := self._take_fault("query"):
+            return self._fault_response(fault)
+        route, ident = req.params["route"], req.params["ident"]
+        if route not in ROUTES:
+            return self._envelope(404, 1202, f"unknown route {route!r}")
+        task = self.book.find(route, ident)
+        if task is None:
+            return self._envelope(404, 1203, f"task {ident!r} not found")
+        return self._envelope(200, 0, "SUCCEED", self.book.refresh(task).as_data())
+
+    def _list(self, req: SandboxRequest) -> SandboxResponse:
+        if denied := self._auth(req):
+            return denied
+        route = req.path.rsplit("/", 1)[-1]
+        try:
+            page = max(1, int(req.query.get("pageNum", 1)))
+            size = min(500, max(1, int(req.query.get("pageSize", 30))))
+        except ValueError:
+            return self._envelope(400, 1201, "pageNum/pageSize must be integers")
+        with self.lock:
+            tasks = [t for t in self.book.tasks.values() if t.route == route]
+        tasks.sort(key=lambda t: t.created_at, reverse=True)
+        chosen = tasks[(page - 1) * size : page * size]
+        return self._envelope(200, 0, "SUCCEED", [self.book.refresh(t).as_data() for t in chosen])

@@ -1,0 +1,180 @@
+"""The Kling sandbox's task book: tasks move submitted → processing → succeed|failed by the clock
+(configurable queue and processing times), so polling behaves like the real service without a
+scheduler thread. A task is finished lazily, on the first query after it is due."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .render import render_clip
+
+LATE_REJECTION = "Failure to pass the risk control system"
+# Kling 3.0 units per second (research §3.9); older models are approximated per second too.
+UNITS_PER_SECOND = {
+    ("kling-v3", "std", False): Decimal("0.6"),
+    ("kling-v3", "std", True): Decimal("0.9"),
+    ("kling-v3", "pro", False): Decimal("0.8"),
+    ("kling-v3", "pro", True): Decimal("1.2"),
+}
+FALLBACK_UNITS = {"std": Decimal("0.2"), "pro": Decimal("0.7"), "4k": Decimal("3.0")}
+
+
+def units_for(model: str, mode: str, sound: bool, seconds: int) -> Decimal:
+    rate = UNITS_PER_SECOND.get((model, mode, sound)) or FALLBACK_UNITS.get(mode, Decimal("1"))
+    return rate * seconds
+
+
+@dataclass
+class KlingTask:
+    task_id: str
+    route: str
+    body: dict[str, Any]
+    created_at: float
+    due_at: float  # when it leaves processing
+    started_at: float  # when it leaves submitted
+    status: str = "submitted"
+    status_msg: str = ""
+    videos: list[dict[str, Any]] = field(default_factory=list)
+    units: Decimal | None = None
+    updated_at: float = 0.0
+
+    @property
+    def external_task_id(self) -> str | None:
+        ext = self.body.get("external_task_id")
+        return str(ext) if ext else None
+
+    def as_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "task_id": self.task_id,
+            "task_status": self.status,
+            "task_status_msg": self.status_msg,
+            "task_info": {"external_task_id": self.external_task_id or ""},
+            "watermark_info": {"enabled": bool(self.body.get("watermark_info", {}).get("enabled"))},
+            "created_at": int(self.created_at * 1000),
+            "updated_at": int((self.updated_at or self.created_at) * 1000),
+        }
+        if self.status == "succeed":
+            data["task_result"] = {"videos": self.videos}
+        if self.units is not None:
+            data["final_unit_deduction"] = str(self.units)  # Kling sends a string
+        return data
+
+
+@dataclass
+class TaskBookConfig:
+    queue_seconds: float = 0.0
+    processing_seconds: float = 0.0
+    failure_rate: float = 0.0
+    seed: int = 0
+    late_blocked_words: tuple[str, ...] = ("contraband",)
+    render_fps: int = 8
+
+
+class TaskBook:
+    def __init__(self, config: TaskBookConfig, publish: Any) -> None:
+        self.config = config
+        self.publish = publish  # Callable[[Path], str]: where finished clips are served
+        self.tasks: dict[str, KlingTask] = {}
+        self.rng = random.Random(config.seed)
+        self.lock = threading.RLock()
+        self.workdir = Path(tempfile.mkdtemp(prefix="kling-sandbox-"))
+
+    def create(self, route: str, body: dict[str, Any]) -> KlingTask:
+        now = time.time()
+        started = now + self.config.queue_seconds
+        task = KlingTask(
+            task_id=f"sbx{uuid.uuid4().hex[:16]}",
+            route=route,
+            body=body,
+            created_at=now,
+            started_at=started,
+            due_at=started + self.config.processing_seconds,
+        )
+        with self.lock:
+            self.tasks[task.task_id] = task
+        return task
+
+    def find(self, route: str, ident: str) -> KlingTask | None:
+        """The query path takes the task id or the caller's external_task_id."""
+        with self.lock:
+            for t in self.tasks.values():
+                if t.route == route and ident in (t.task_id, t.external_task_id):
+                    return t
+        return None
+
+    def external_ids(self) -> set[str]:
+        with self.lock:
+            return {t.external_task_id for t in self.tasks.values() if t.external_task_id}
+
+    def active(self, now: float | None = None) -> int:
+        """Tasks holding a concurrency slot: from submit until their due time."""
+        now = time.time() if now is None else now
+        with self.lock:
+            return sum(1 for t in self.tasks.values() if t.status in _LIVE and now < t.due_at)
+
+    def refresh(self, task: KlingTask) -> KlingTask:
+        now = time.time()
+        with self.lock:  # one thread finishes a task; others wait and see the result
+            if task.status in _LIVE:
+                if now >= task.due_at:
+                    self._finish(task)
+                elif now >= task.started_at and task.status != "processing":
+                    task.status, task.updated_at = "processing", now
+        return task
+
+    def _finish(self, task: KlingTask) -> None:
+        prompt = str(task.body.get("prompt", "")).lower()
+        task.updated_at = time.time()
+        if any(w in prompt for w in self.config.late_blocked_words):
+            task.status, task.status_msg, task.units = "failed", LATE_REJECTION, Decimal(0)
+            return
+        if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
+            task.status, task.status_msg = "failed", "Internal error, please try again later"
+            task.units = Decimal(0)  # failed tasks are not charged
+            return
+        seconds = int(task.body.get("duration", "5"))
+        out = self.workdir / f"{task.task_id}.mp4"
+        render_clip(
+            out,
+            task_id=task.task_id,
+            model=str(task.body.get("model_name", "kling-v1")),
+            mode=str(task.body.get("mode", "std")),
+            prompt=str(task.body.get("prompt", "")),
+            seconds=seconds,
+            fps=self.config.render_fps,
+            aspect=str(task.body.get("aspect_ratio", "16:9")),
+            first_frame=self._frame(task, "image"),
+            last_frame=self._frame(task, "image_tail"),
+        )
+        url = self.publish(out)
+        task.videos = [{"id": f"v{task.task_id}", "url": url, "duration": f"{seconds}.0"}]
+        task.status = "succeed"
+        sound = task.body.get("sound") == "on"
+        task.units = units_for(
+            str(task.body.get("model_name")), task.body.get("mode", "std"), sound, seconds
+        )
+
+    def _frame(self, task: KlingTask, key: str) -> Path | None:
+        """Decode a base64 frame for previz; URL frames are not fetched (no network)."""
+        value = task.body.get(key)
+        if not value or str(value).startswith(("http://", "https://")):
+            return None
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(base64.b64decode(value))).convert("RGB")
+        path = self.workdir / f"{task.task_id}-{key}.png"
+        image.save(path)
+        return path
+
+
+_LIVE = ("submitted", "processing")

@@ -1,0 +1,201 @@
+"""A loopback HTTP server for provider sandboxes: stdlib ``ThreadingHTTPServer`` on 127.0.0.1,
+port 0 (the OS picks a free one), served from a daemon thread, used as a context manager.
+
+Providers register routes (``/v1/videos/{route}/{id}``) with plain handler functions. Every
+request is logged with its headers so tests can check what a client sent, e.g. that no
+Authorization header reached a foreign host. Files published here are served from ``/files/...``
+until their expiry, then answer 403 the way object stores answer an expired signed URL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class SandboxRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
+    body: bytes = b""
+    params: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class SandboxResponse:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, obj: Any, headers: dict[str, str] | None = None) -> SandboxResponse:
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        return cls(status, json.dumps(obj).encode(), hdrs)
+
+
+Handler = Callable[[SandboxRequest], SandboxResponse]
+
+
+@dataclass
+class PublishedFile:
+    path: Path
+    expires_at: float | None
+    content_type: str = "video/mp4"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+    return re.compile(f"^{regex}$")
+
+
+class LoopbackServer:
+    """Routes, a request log and a file shelf on a private loopback port."""
+
+    def __init__(self, name: str = "sandbox") -> None:
+        self.name = name
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.log: list[SandboxRequest] = []
+        self.files: dict[str, PublishedFile] = {}
+        self.latency = 0.0  # seconds added to every answer
+        self.lock = threading.RLock()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.add_route("GET", "/files/{name}", self._serve_file)
+
+    # -- routes and files ------------------------------------------------------------------------
+
+    def add_route(self, method: str, pattern: str, handler: Handler) -> None:
+        self.routes.append((method.upper(), _compile(pattern), handler))
+
+    def publish(self, path: Path, *, ttl: float | None = None, name: str | None = None) -> str:
+        """Serve ``path`` at a fresh URL until ``ttl`` seconds from now (None: forever)."""
+        name = name or f"{uuid.uuid4().hex}{path.suffix}"
+        expires = None if ttl is None else time.time() + ttl
+        with self.lock:
+            self.files[name] = PublishedFile(Path(path), expires)
+        return f"{self.base_url}/files/{name}"
+
+    def expire_files(self) -> None:
+        """Make every published URL stale at once (tests of OutputExpired)."""
+        with self.lock:
+            for f in self.files.values():
+                f.expires_at = 0.0
+
+    def _serve_file(self, req: SandboxRequest) -> SandboxResponse:
+        with self.lock:
+            f = self.files.get(req.params["name"])
+        if f is None:
+            return SandboxResponse(404, b"NoSuchKey", {"Content-Type": "text/plain"})
+        if f.expires_at is not None and time.time() >= f.expires_at:
+            return SandboxResponse(403, b"AccessDenied: Request has expired", {})
+        return SandboxResponse(200, f.path.read_bytes(), {"Content-Type": f.content_type})
+
+    def requests_to(self, prefix: str) -> list[SandboxRequest]:
+        with self.lock:
+            return [r for r in self.log if r.path.startswith(prefix)]
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError(f"{self.name} is not running; use it as a context manager")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> Self:
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        httpd.daemon_threads = True
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, args=(0.05,), name=self.name, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._httpd = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- dispatch --------------------------------------------------------------------------------
+
+    def dispatch(self, req: SandboxRequest) -> SandboxResponse:
+        with self.lock:
+            self.log.append(req)
+        if self.latency:
+            time.sleep(self.latency)
+        allowed = False
+        for method, regex, handler in self.routes:
+            m = regex.match(req.path)
+            if m is None:
+                continue
+            allowed = True
+            if method == req.method:
+                req.params = m.groupdict()
+                return handler(req)
+        status = 405 if allowed else 404
+        return SandboxResponse.json(status, {"code": 1202, "message": "no such route"})
+
+
+def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
+    class _Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _handle(self) -> None:
+            url = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            req = SandboxRequest(
+                method=self.command,
+                path=url.path,
+                query=dict(parse_qsl(url.query)),
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=self.rfile.read(length) if length else b"",
+            )
+            try:
+                resp = server.dispatch(req)
+            except Exception as exc:  # a sandbox bug should look like a provider 500, not hang
+                resp = SandboxResponse.json(500, {"code": 5000, "message": f"sandbox: {exc!r}"})
+            self.send_response(resp.status)
+            for k, v in resp.headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(resp.body)))
+            self.end_headers()
+            self.wfile.write(resp.body)
+
+        do_GET = do_POST = do_DELETE = _handle
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            pass
+
+    return _Handler
