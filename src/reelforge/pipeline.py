@@ -383,6 +383,11 @@ def _write_report(
                 cache_key=planned.cache_key,
                 asset=outcome.asset_sha256 or "",
                 thumbs=thumbs.get(planned.index, []),
+                task=str(outcome.meta.get("task_id") or ""),
+                charge=" ".join(
+                    str(outcome.meta[k]) for k in ("charge", "billing_unit") if outcome.meta.get(k)
+                ),
+                adjustments=list(outcome.meta.get("adjustments") or []),
                 lines=[
                     {"speaker": ln.speaker, "text": ln.text, "start": ln.start}
                     for ln in planned.lines

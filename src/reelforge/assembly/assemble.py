@@ -72,6 +72,7 @@ def build_filter_graph(
                 "setsar=1",
                 f"fps={fps}",
                 "format=yuv420p",
+                "tpad=stop=-1:stop_mode=clone",  # a clip shorter than its slot holds its last frame
                 f"trim=end_frame={slot.frames}",
                 "setpts=PTS-STARTPTS",
             ]

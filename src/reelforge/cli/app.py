@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,15 +46,28 @@ def render(
         str | None, typer.Option(help="x264 preset for the final encode (default: by quality).")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="Parallel shot renders.")] = None,
+    sandbox: Annotated[
+        bool, typer.Option(help="Point every provider at its loopback sandbox (no money spent).")
+    ] = False,
 ) -> None:
     """Render FILE to a finished MP4 with a report beside it."""
+    from contextlib import AbstractContextManager, nullcontext
+
     from reelforge import load
     from reelforge.cli.progress import ProgressDisplay
     from reelforge.pipeline import render_production
 
     try:
         loaded = load(file)
-        with ProgressDisplay(console, [s.id for s in loaded.production.shots]) as progress:
+        servers: AbstractContextManager[dict[str, Any]] = nullcontext({})
+        if sandbox:
+            from reelforge.sandbox.session import sandboxes
+
+            servers = sandboxes(render_fps=loaded.production.delivery.fps)
+        with (
+            servers,
+            ProgressDisplay(console, [s.id for s in loaded.production.shots]) as progress,
+        ):
             result = render_production(
                 loaded, out, on_event=progress, preset=preset, workers=workers
             )
@@ -161,6 +174,15 @@ def schema() -> None:
     from reelforge.production import production_json_schema
 
     sys.stdout.write(json.dumps(production_json_schema(), indent=2) + "\n")
+
+
+def _register_plugins() -> None:
+    from reelforge.cli import models_cmd
+
+    models_cmd.register(app)
+
+
+_register_plugins()
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,24 @@ class GeneratedClip:
 
 
 class Generator(Protocol):
-    """What the planner and the job runner need from any generator."""
+    """What the planner and the job runner need from any generator.
 
-    name: ClassVar[str]
-    version: ClassVar[str]  # part of the cache key: bump it when output pixels change
-    burns_dialogue: ClassVar[bool]  # draws dialogue subtitles into its own frames
-    native_audio: ClassVar[bool]
+    Read-only members, so a generator may declare them on the class (previz) or set them per
+    instance (one remote generator per catalogue route).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str:  # part of the cache key: bump it when output pixels change
+        ...
+
+    @property
+    def burns_dialogue(self) -> bool:  # draws dialogue subtitles into its own frames
+        ...
+
+    @property
+    def native_audio(self) -> bool: ...
 
     def render(self, request: ShotRequest, out: Path) -> GeneratedClip: ...

@@ -25,11 +25,41 @@ def register_generator(name: str, factory: Callable[[], Generator]) -> None:
     _INSTANCES.pop(name, None)
 
 
+def _remote_routes() -> dict[str, Callable[[], Generator]]:
+    """Catalogue routes whose provider has an adapter (read once; the catalogue is data)."""
+    from reelforge.catalogue import load_catalogue
+    from reelforge.generators.remote import RemoteGenerator, has_adapter
+
+    def factory(route_id: str) -> Callable[[], Generator]:
+        return lambda: RemoteGenerator(route_id)
+
+    return {
+        r.id: factory(r.id)
+        for r in load_catalogue().routes
+        if has_adapter(r.provider, r.channel, r.model)
+        and r.enabled
+        and r.lifecycle.status != "retired"
+    }
+
+
+_REMOTES_LOADED = False
+
+
+def _ensure_remotes() -> None:
+    global _REMOTES_LOADED
+    if not _REMOTES_LOADED:
+        _REMOTES_LOADED = True
+        for name, factory in _remote_routes().items():
+            _FACTORIES.setdefault(name, factory)
+
+
 def generator_names() -> list[str]:
+    _ensure_remotes()
     return sorted(_FACTORIES)
 
 
 def get_generator(name: str) -> Generator:
+    _ensure_remotes()
     if name not in _FACTORIES:
         close = difflib.get_close_matches(name, _FACTORIES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

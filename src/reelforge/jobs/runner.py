@@ -15,7 +15,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +42,7 @@ class ShotOutcome:
     generation_id: int | None = None
     has_audio: bool = False
     error: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)  # provider task id, charge, adjustments
 
 
 def _render_one(generator: str, request: ShotRequest, out: str) -> tuple[dict[str, Any], float]:
@@ -133,10 +134,19 @@ class ShotRunner:
         for shot in shots:
             hit = self.store.cached(shot.cache_key)
             if hit is not None:
-                # Seconds of the generation that made it: what the shot cost, not this lookup.
-                took = self.store.generation_seconds(hit.generation_id) if hit.generation_id else 0
+                # The generation that made it: what the shot cost, not this lookup.
+                took, meta = (
+                    self.store.generation_info(hit.generation_id) if hit.generation_id else (0, {})
+                )
                 self.outcomes[shot.index] = ShotOutcome(
-                    shot.index, "done", True, took or 0.0, hit.sha256, hit.path, hit.generation_id
+                    shot.index,
+                    "done",
+                    True,
+                    took,
+                    hit.sha256,
+                    hit.path,
+                    hit.generation_id,
+                    meta=meta,
                 )
                 self.on_event(ShotEvent(shot.index, shot.shot.id, "cached"))
             else:
@@ -193,6 +203,7 @@ class ShotRunner:
             store.assets.path_of(sha),
             generation_id,
             bool(meta.get("has_audio")),
+            meta=meta,
         )
 
 

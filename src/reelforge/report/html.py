@@ -29,6 +29,9 @@ class ShotRow:
     cache_key: str
     asset: str
     thumbs: list[str] = field(default_factory=list)
+    task: str = ""  # the provider's task id, for remote models
+    charge: str = ""  # as the provider reported it, with its unit
+    adjustments: list[str] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
 
 

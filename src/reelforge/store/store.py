@@ -106,10 +106,11 @@ class Store:
                 entry.asset_sha256, entry.generation_id = asset_sha256, gen.id
             return gen.id
 
-    def generation_seconds(self, generation_id: int) -> float | None:
+    def generation_info(self, generation_id: int) -> tuple[float, dict[str, Any]]:
+        """Seconds taken and meta (provider task id, charge...) of one generation."""
         with self.sessions() as session:
             gen = session.get(Generation, generation_id)
-            return gen.seconds if gen is not None else None
+            return (gen.seconds, dict(gen.meta or {})) if gen is not None else (0.0, {})
 
     def generation_count(self, *, include_assembly: bool = False) -> int:
         """How many shots were generated (cuts assembled too, if asked) since the store began."""

@@ -1,0 +1,118 @@
+"""Provider models as generators: a catalogue route rendered through its provider's adapter.
+
+The route is checked against the shot before any HTTP call (refusals name the rule and the
+models that can do it); the adapter submits with an idempotency key derived from the request,
+so a re-run re-attaches to the provider's task instead of paying twice, then polls, downloads
+and hands the clip to the assembly, which conforms it to the delivery spec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import json
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, ClassVar
+
+from reelforge._exceptions import GeneratorError
+from reelforge.generators.base import GeneratedClip, ShotRequest
+
+# (provider, channel) → (module, adapter class, wire models it cannot drive yet). Routes without
+# an adapter are listed by `reel models` but cannot render yet.
+ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
+    # The task API adapter speaks text2video / image2video; Omni models have other endpoints.
+    ("kling", "kling-api"): ("reelforge.providers.kling", "KlingAdapter", ("kling-video-",)),
+}
+
+
+def has_adapter(provider: str, channel: str, model: str) -> bool:
+    entry = ADAPTERS.get((provider, channel))
+    return entry is not None and not model.startswith(entry[2])
+
+
+def idempotency_key(request: ShotRequest) -> str:
+    """Stable per request: the same shot asks for the same provider task, never a second one."""
+    blob = json.dumps(asdict(request), sort_keys=True, default=str).encode()
+    return "rf-" + hashlib.sha256(blob).hexdigest()[:32]
+
+
+class RemoteGenerator:
+    burns_dialogue: ClassVar[bool] = False
+
+    def __init__(self, route_id: str) -> None:
+        from reelforge.catalogue import get_route, load_catalogue
+
+        catalogue = load_catalogue()
+        self.route = get_route(route_id, catalogue)
+        self.name = self.route.id
+        self.version = f"catalogue-{catalogue.version}/{self.route.model}"
+        self.native_audio = self.route.capabilities.native_audio != "none"
+
+    def _adapter(self) -> Any:
+        module, cls, _ = ADAPTERS[(self.route.provider, self.route.channel)]
+        return getattr(importlib.import_module(module), cls)()
+
+    def _options(self, audio: bool) -> dict[str, Any]:
+        options: dict[str, Any] = {"model_name": self.route.model}
+        if self.route.mode:
+            options["mode"] = self.route.mode
+        if self.route.capabilities.native_audio == "toggle":
+            options["sound"] = audio
+        return options
+
+    def render(self, request: ShotRequest, out: Path) -> GeneratedClip:
+        from reelforge.catalogue import check
+
+        result = check(self.route, request)
+        if not result.ok:
+            raise GeneratorError(
+                "; ".join(str(r) for r in result.refusals),
+                shot_id=request.shot_id,
+                generator=self.name,
+            )
+        assert result.settings is not None
+        options = self._options(result.settings.audio)
+        from reelforge.providers import ProviderError
+
+        try:
+            meta = asyncio.run(self._run(request, options, out))
+        except ProviderError as exc:
+            # Re-raised as a GeneratorError: it crosses the process pool as plain text and keeps
+            # the provider's typed error name, task id and message.
+            task = f" (task {exc.task_id})" if exc.task_id else ""
+            raise GeneratorError(
+                f"{type(exc).__name__}{task}: {exc}", shot_id=request.shot_id, generator=self.name
+            ) from exc
+        meta["adjustments"] = [a.message for a in result.adjustments]
+        return GeneratedClip(out, request.frames, has_audio=result.settings.audio, meta=meta)
+
+    async def _run(
+        self, request: ShotRequest, options: dict[str, Any], out: Path
+    ) -> dict[str, Any]:
+        from reelforge.providers import Failed, Succeeded
+
+        async with self._adapter() as adapter:
+            wire = adapter.build_request(request, options, idempotency_key=idempotency_key(request))
+            handle = await adapter.ensure_submitted(wire)
+            state = await adapter.wait(handle)
+            if isinstance(state, Failed) and state.error is not None:
+                raise state.error
+            if not isinstance(state, Succeeded):
+                raise GeneratorError(
+                    f"task {handle.task_id} ended {state.status}",
+                    shot_id=request.shot_id,
+                    generator=self.name,
+                )
+            with tempfile.TemporaryDirectory(prefix="remote-", dir=out.parent) as tmp:
+                paths = await adapter.download(state, Path(tmp))
+                shutil.move(str(paths[0]), out)
+        return {
+            "provider": self.route.provider,
+            "task_id": handle.task_id,
+            "charge": str(state.charge) if state.charge is not None else None,
+            "billing_unit": getattr(adapter, "billing_unit", ""),
+        }

@@ -1,0 +1,37 @@
+"""`reel render --sandbox`: every provider with a sandbox served on loopback for one run.
+
+The environment is pointed at the sandboxes (base URLs and sandbox keys) before the render
+workers start, so the real adapters run unchanged over real HTTP; it is restored afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox.server import LoopbackServer
+
+
+@contextmanager
+def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
+    """Start the sandboxes; yields provider → running sandbox (its counters, its log)."""
+    saved = dict(os.environ)
+    with ExitStack() as stack:
+        kling = stack.enter_context(
+            KlingSandbox(
+                KlingSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
+            )
+        )
+        env = {"REELFORGE_KLING_BASE_URL": kling.base_url}
+        key = kling.config.api_key or ""
+        env["KLING_API_KEY"] = key
+        for name in ("KLING_ACCESS_KEY", "KLING_SECRET_KEY"):
+            os.environ.pop(name, None)  # the sandbox's key only: never a real one
+        os.environ.update(env)
+        try:
+            yield {"kling": kling}
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)

@@ -1,0 +1,70 @@
+"""Provider routes render through their real adapter against the loopback sandbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import reelforge
+from reelforge.media.probe import probe
+from reelforge.sandbox.session import sandboxes
+from reelforge.store import Store
+
+PRODUCTION = """\
+title: Remote Test
+delivery: {resolution: 320x180, fps: 24}
+shots:
+  - id: local
+    prompt: night market in the rain
+    duration: 2
+  - id: remote
+    prompt: a red lantern swaying
+    duration: 3
+    model: kling-v3-std
+    transition: {kind: crossfade, duration: 0.5}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_real_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_kling_route_renders_through_the_sandbox_once(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(PRODUCTION)
+    with sandboxes(render_fps=24) as servers:
+        kling = servers["kling"]
+        first = reelforge.render(path, tmp_path / "out", workers=2)
+        assert sum(kling.submits.values()) == 1  # one paid submit for the one remote shot
+        again = reelforge.render(path, tmp_path / "out2", workers=2)
+        assert sum(kling.submits.values()) == 1  # unchanged: nothing submitted again
+    info = probe(first.cut, count_frames=True)
+    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12
+    remote = first.shots[1]
+    assert remote.meta["task_id"] in kling.book.tasks
+    assert remote.meta["charge"] == str(kling.book.tasks[remote.meta["task_id"]].units)
+    html = first.report.read_text()
+    assert remote.meta["task_id"] in html and "unit" in html
+    assert again.shots[1].cache_hit and again.generations == 0
+    _, shots = Store().run(first.run_id)
+    assert [s.generator for s in shots] == ["previz", "kling-v3-std"]
+
+
+def test_a_shot_the_model_cannot_take_is_refused_before_any_request(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (64, 36), (9, 9, 9)).save(tmp_path / "end.png")
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        PRODUCTION.replace(
+            "    model: kling-v3-std\n", "    model: kling-v3-std\n    last_frame: end.png\n"
+        )
+    )
+    with sandboxes() as servers, pytest.raises(reelforge.GeneratorError) as info:
+        reelforge.render(path, tmp_path / "out", workers=1)
+    message = str(info.value)
+    assert "last_frame" in message and "first_frame" in message
+    assert servers["kling"].submits == {}  # refused before spending
