@@ -36,10 +36,10 @@ __version__ = "0.1.0"
 def load(path: str | Path) -> LoadedProduction:
     """Load and check a production file; raises ProductionError listing every problem."""
     from reelforge.audio.tts.voices import voice_problem
-    from reelforge.generators.registry import generator_names
+    from reelforge.generators.registry import KnownModels
     from reelforge.production import load_production
 
-    return load_production(path, known_models=generator_names(), voice_check=voice_problem)
+    return load_production(path, known_models=KnownModels(), voice_check=voice_problem)
 
 
 def render(

@@ -35,7 +35,8 @@ def _route_errors(index: int, raw: Any) -> list[str]:
 def parse_catalogue(text: str, source: str = "catalogue.yaml") -> Catalogue:
     """Validate catalogue YAML text; raise :class:`CatalogueError` listing every problem."""
     try:
-        raw = yaml.safe_load(text)
+        # libyaml's parser when the wheel has it: the catalogue is read on every render.
+        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("routes"), list):

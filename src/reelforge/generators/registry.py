@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 
 from reelforge._exceptions import UnknownGenerator
 from reelforge.generators.base import Generator
@@ -58,8 +58,26 @@ def generator_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
+class KnownModels(Collection[str]):
+    """Every generator name, reading the catalogue only when a name is not a local generator
+    (a previz-only production never pays for parsing it)."""
+
+    def __contains__(self, name: object) -> bool:
+        if name in _FACTORIES:
+            return True
+        _ensure_remotes()
+        return name in _FACTORIES
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(generator_names())
+
+    def __len__(self) -> int:
+        return len(generator_names())
+
+
 def get_generator(name: str) -> Generator:
-    _ensure_remotes()
+    if name not in _FACTORIES:
+        _ensure_remotes()
     if name not in _FACTORIES:
         close = difflib.get_close_matches(name, _FACTORIES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
