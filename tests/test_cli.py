@@ -104,3 +104,14 @@ def test_unknown_voice_is_located(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}:3:16: elements.Ana.voice: unknown voice 'robotnik'" in result.output
+
+
+def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    good = tmp_path / "ok.yaml"
+    good.write_text("title: T\nshots:\n  - {id: a, prompt: x, duration: 1}\n")
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["render", str(good), "--out", str(blocker), "--workers", "1"])
+    assert result.exit_code == 1
+    assert "cannot write the render" in result.output and "Traceback" not in result.output
+    assert blocker.read_text() == "not a folder"  # nothing of the user's is overwritten

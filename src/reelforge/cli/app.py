@@ -74,6 +74,9 @@ def render(
     except ReelforgeError as exc:
         _fail(exc)
         return
+    except OSError as exc:  # an output folder that is a file, a full disk, no permission...
+        _fail(ReelforgeError(f"cannot write the render: {exc}"))
+        return
     if not console.is_terminal:  # rich leaves the last line of a non-live display open
         console.line()
     for warning in result.warnings:
