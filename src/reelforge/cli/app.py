@@ -180,9 +180,10 @@ def schema() -> None:
 
 
 def _register_plugins() -> None:
-    from reelforge.cli import models_cmd
+    from reelforge.cli import keys_cmd, models_cmd
 
     models_cmd.register(app)
+    keys_cmd.register(app)
 
 
 _register_plugins()

@@ -26,11 +26,15 @@ def resolve_keys(
     options: Sequence[Sequence[str]],
     env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The first group of env vars that is fully set, e.g. ``[("KLING_API_KEY",),
-    ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")]``; otherwise a :class:`MissingKey` naming them all."""
+    """The first group of variables that is fully set, e.g. ``[("KLING_API_KEY",),
+    ("KLING_ACCESS_KEY", "KLING_SECRET_KEY")]``, looked up in the environment and then in the
+    keys stored by `reel keys set`; otherwise a :class:`MissingKey` naming them all."""
+    from .keys import stored_keys
+
     env = os.environ if env is None else env
-    for group in options:
-        values = {name: env.get(name, "").strip() for name in group}
-        if all(values.values()):
-            return values
+    for source in (env, stored_keys()):
+        for group in options:
+            values = {name: source.get(name, "").strip() for name in group}
+            if all(values.values()):
+                return values
     raise MissingKey(provider, options)
