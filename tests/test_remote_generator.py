@@ -23,6 +23,10 @@ shots:
     duration: 3
     model: kling-v3-std
     transition: {kind: crossfade, duration: 0.5}
+  - id: aerial
+    prompt: a drone shot over the harbour
+    duration: 4
+    model: veo-3.1-fast@gemini
 """
 
 
@@ -37,12 +41,13 @@ def test_kling_route_renders_through_the_sandbox_once(tmp_path: Path) -> None:
     path.write_text(PRODUCTION)
     with sandboxes(render_fps=24) as servers:
         kling = servers["kling"]
+        veo = servers["google"]
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert sum(kling.submits.values()) == 1  # one paid submit for the one remote shot
+        assert sum(kling.submits.values()) == 1 and veo.submits == 1  # one paid submit each
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert sum(kling.submits.values()) == 1  # unchanged: nothing submitted again
+        assert sum(kling.submits.values()) == 1 and veo.submits == 1  # unchanged: none again
     info = probe(first.cut, count_frames=True)
-    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12
+    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
     assert remote.meta["charge"] == str(kling.book.tasks[remote.meta["task_id"]].units)
@@ -50,7 +55,8 @@ def test_kling_route_renders_through_the_sandbox_once(tmp_path: Path) -> None:
     assert remote.meta["task_id"] in html and "unit" in html
     assert again.shots[1].cache_hit and again.generations == 0
     _, shots = Store().run(first.run_id)
-    assert [s.generator for s in shots] == ["previz", "kling-v3-std"]
+    assert [s.generator for s in shots] == ["previz", "kling-v3-std", "veo-3.1-fast@gemini"]
+    assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 
 
 def test_a_shot_the_model_cannot_take_is_refused_before_any_request(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import importlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import asdict
@@ -26,6 +27,7 @@ from reelforge.generators.base import GeneratedClip, ShotRequest
 ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     # The task API adapter speaks text2video / image2video; Omni models have other endpoints.
     ("kling", "kling-api"): ("reelforge.providers.kling", "KlingAdapter", ("kling-video-",)),
+    ("google", "gemini-api"): ("reelforge.providers.veo", "VeoAdapter", ()),
 }
 
 
@@ -98,7 +100,9 @@ class RemoteGenerator:
         async with self._adapter() as adapter:
             wire = adapter.build_request(request, options, idempotency_key=idempotency_key(request))
             handle = await adapter.ensure_submitted(wire)
-            state = await adapter.wait(handle)
+            # REELFORGE_POLL_SECONDS overrides the provider's pace (the sandboxes set it).
+            poll = os.environ.get("REELFORGE_POLL_SECONDS")
+            state = await adapter.wait(handle, interval=float(poll) if poll else None)
             if isinstance(state, Failed) and state.error is not None:
                 raise state.error
             if not isinstance(state, Succeeded):

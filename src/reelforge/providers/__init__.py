@@ -36,6 +36,7 @@ from .state import (
     TaskState,
     WireRequest,
 )
+from .veo import GeminiCredentials, VeoAdapter, VeoOptions
 
 __all__ = [
     "Adapter",
@@ -45,6 +46,7 @@ __all__ = [
     "ConcurrencyLimited",
     "Expired",
     "Failed",
+    "GeminiCredentials",
     "InvalidRequest",
     "KlingAdapter",
     "KlingCredentials",
@@ -65,6 +67,8 @@ __all__ = [
     "TaskState",
     "TransientProviderError",
     "Unsupported",
+    "VeoAdapter",
+    "VeoOptions",
     "WireRequest",
     "base_url_env",
     "resolve_base_url",

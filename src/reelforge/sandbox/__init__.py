@@ -3,6 +3,7 @@ adapters are tested end to end over real HTTP without the network or a bill."""
 
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
+from .veo import VeoFault, VeoSandbox, VeoSandboxConfig
 
 __all__ = [
     "Fault",
@@ -11,4 +12,7 @@ __all__ = [
     "LoopbackServer",
     "SandboxRequest",
     "SandboxResponse",
+    "VeoFault",
+    "VeoSandbox",
+    "VeoSandboxConfig",
 ]

@@ -12,6 +12,10 @@ from contextlib import ExitStack, contextmanager
 
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
 from reelforge.sandbox.server import LoopbackServer
+from reelforge.sandbox.veo import VeoSandbox, VeoSandboxConfig
+
+# Sandboxes answer in a fraction of a second: poll them that often, not at the real APIs' pace.
+POLL_SECONDS = "0.2"
 
 
 @contextmanager
@@ -24,14 +28,23 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 KlingSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
             )
         )
-        env = {"REELFORGE_KLING_BASE_URL": kling.base_url}
-        key = kling.config.api_key or ""
-        env["KLING_API_KEY"] = key
-        for name in ("KLING_ACCESS_KEY", "KLING_SECRET_KEY"):
-            os.environ.pop(name, None)  # the sandbox's key only: never a real one
+        veo = stack.enter_context(
+            VeoSandbox(
+                VeoSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
+            )
+        )
+        env = {
+            "REELFORGE_KLING_BASE_URL": kling.base_url,
+            "KLING_API_KEY": kling.config.api_key or "",
+            "REELFORGE_GEMINI_BASE_URL": veo.base_url,
+            "GEMINI_API_KEY": veo.config.api_key,
+            "REELFORGE_POLL_SECONDS": POLL_SECONDS,
+        }
+        for name in ("KLING_ACCESS_KEY", "KLING_SECRET_KEY", "GOOGLE_API_KEY"):
+            os.environ.pop(name, None)  # the sandboxes' keys only: never a real one
         os.environ.update(env)
         try:
-            yield {"kling": kling}
+            yield {"kling": kling, "google": veo}
         finally:
             os.environ.clear()
             os.environ.update(saved)

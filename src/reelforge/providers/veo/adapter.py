@@ -1,0 +1,269 @@
+"""The Veo adapter for the Gemini Developer API (research §1.1): ``predictLongRunning`` creates a
+long-running operation, ``GET /v1beta/{operation name}`` polls it until ``done``.
+
+Veo takes no idempotency key and has no way to list or search operations, so a submit is never
+retried and an ambiguous one (timeout or 5xx after sending) cannot be reconciled by lookup:
+:class:`AmbiguousSubmit` says so, and the operation name must be persisted as soon as submit
+returns. Veo has no cancel either (:class:`Unsupported`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+
+from ...generators.base import ShotRequest
+from ..base import Adapter
+from ..config import resolve_base_url, resolve_keys
+from ..errors import (
+    AmbiguousSubmit,
+    ModerationRejected,
+    ProviderError,
+    TaskFailed,
+    TransientProviderError,
+    Unsupported,
+)
+from ..state import (
+    Expired,
+    Failed,
+    OutputRef,
+    Running,
+    Succeeded,
+    TaskHandle,
+    TaskState,
+    WireRequest,
+)
+from .codes import GRPC_STATUS, error_for, is_moderation, retry_delay
+from .options import VeoOptions
+from .request import build_body
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com"
+API_VERSION = "v1beta"
+KEY_ENV_OPTIONS = (("GEMINI_API_KEY",),)
+KEY_NAME = "gemini"  # `reel keys set gemini`, REELFORGE_GEMINI_BASE_URL
+NO_RECONCILE = (
+    "Veo takes no idempotency key and cannot list operations, so this submit cannot be "
+    "reconciled by lookup; check usage in Google AI Studio before resubmitting"
+)
+
+
+@dataclass(frozen=True)
+class GeminiCredentials:
+    api_key: str
+
+    def __post_init__(self) -> None:
+        if not self.api_key:
+            raise ValueError("GeminiCredentials needs an api_key")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> GeminiCredentials:
+        return cls(resolve_keys(KEY_NAME, KEY_ENV_OPTIONS, env)["GEMINI_API_KEY"])
+
+    def __repr__(self) -> str:  # never print secrets in logs or tracebacks
+        return "GeminiCredentials(api_key=***)"
+
+
+class VeoAdapter(Adapter):
+    provider: ClassVar[str] = "google"
+    default_base_url: ClassVar[str] = DEFAULT_BASE_URL
+    billing_unit: ClassVar[str] = "usd"  # Google reports no charge; the catalogue prices it
+    can_cancel: ClassVar[bool] = False
+    poll_interval: ClassVar[float] = 10.0  # the SDK's documented example
+
+    def __init__(
+        self,
+        *,
+        credentials: GeminiCredentials | None = None,
+        base_url: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        # Resolve the key first: a missing key should fail before any client is opened.
+        self.credentials = credentials or GeminiCredentials.from_env()
+        # The base URL is the host only, as google-genai's base_url; paths carry /v1beta.
+        base = base_url or resolve_base_url(KEY_NAME, DEFAULT_BASE_URL)
+        super().__init__(base_url=base, client=client, transport=transport, timeout=timeout)
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"x-goog-api-key": self.credentials.api_key}
+
+    def build_request(
+        self,
+        request: ShotRequest,
+        options: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> WireRequest:
+        """``idempotency_key`` is accepted for the common contract but cannot be sent: the
+        wire request carries none, so :meth:`ensure_submitted` submits without a lookup."""
+        opts = VeoOptions.model_validate(dict(options or {}))
+        model, body, warnings = build_body(request, opts)
+        if idempotency_key:
+            warnings.append("Veo has no idempotency key; a re-run submits a new operation")
+        return WireRequest(
+            provider=self.provider,
+            model=model,
+            route="predictLongRunning",
+            method="POST",
+            path=f"/{API_VERSION}/models/{model}:predictLongRunning",
+            body=body,
+            idempotency_key=None,
+            warnings=tuple(warnings),
+        )
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def error_from_response(
+        self, response: httpx.Response, *, model: str = "", task_id: str | None = None
+    ) -> ProviderError:
+        try:
+            payload: Any = response.json()
+        except ValueError:
+            payload = {"body": response.text[:500]}
+        err = payload.get("error") if isinstance(payload, dict) else None
+        err = err if isinstance(err, dict) else {}
+        retry = retry_delay(err.get("details"))
+        header = response.headers.get("Retry-After")
+        if retry is None and header:
+            try:
+                retry = float(header)
+            except ValueError:
+                retry = None
+        return error_for(
+            response.status_code,
+            str(err["status"]) if err.get("status") else None,
+            str(err.get("message", "")),
+            retry_after=retry,
+            provider=self.provider,
+            model=model,
+            task_id=task_id,
+            payload=payload,
+        )
+
+    # -- submit, lookup, cancel -----------------------------------------------------------------
+
+    async def submit(self, wire: WireRequest) -> TaskHandle:
+        """Send once. An ambiguous outcome raises AmbiguousSubmit explaining that Veo cannot
+        reconcile: the operation may exist and bill, and nothing can find it again."""
+        try:
+            return await super().submit(wire)
+        except AmbiguousSubmit as exc:
+            raise AmbiguousSubmit(
+                f"{exc.message.split('; reconcile by key')[0]}. {NO_RECONCILE}",
+                idempotency_key=None,
+                provider=self.provider,
+                model=wire.model,
+                payload=exc.payload,
+                code=exc.code,
+                status=exc.status,
+            ) from exc
+
+    def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
+        name = payload.get("name") if isinstance(payload, dict) else None
+        if not isinstance(name, str) or not name:
+            raise AmbiguousSubmit(
+                f"submit answered without an operation name. {NO_RECONCILE}",
+                provider=self.provider,
+                model=wire.model,
+                payload=payload,
+            )
+        return TaskHandle(self.provider, wire.model, wire.route, name)
+
+    async def lookup(self, wire: WireRequest) -> TaskHandle | None:
+        raise Unsupported(NO_RECONCILE, provider=self.provider, model=wire.model)
+
+    async def cancel(self, handle: TaskHandle) -> None:
+        raise Unsupported(
+            "Veo on the Gemini API has no cancel; the operation runs (and bills) to the end",
+            provider=self.provider,
+            model=handle.model,
+            task_id=handle.task_id,
+        )
+
+    # -- polling ----------------------------------------------------------------------------------
+
+    async def poll(self, handle: TaskHandle) -> TaskState:
+        try:
+            resp = await self.request(
+                "GET",
+                f"/{API_VERSION}/{handle.task_id}",
+                model=handle.model,
+                task_id=handle.task_id,
+            )
+        except ProviderError as exc:
+            if exc.status == 404:  # the operation is gone (operations are kept for a while)
+                return Expired(handle, raw=exc.payload if isinstance(exc.payload, dict) else {})
+            raise
+        try:
+            data = resp.json()
+        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
+            raise TransientProviderError(
+                "Gemini answered with a body that is not JSON",
+                provider=self.provider,
+                model=handle.model,
+                task_id=handle.task_id,
+            ) from exc
+        if not isinstance(data, dict):
+            raise TransientProviderError(
+                "Gemini answered without an operation object",
+                provider=self.provider,
+                model=handle.model,
+                task_id=handle.task_id,
+                payload=data,
+            )
+        return self.to_state(handle, data)
+
+    def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
+        """``done`` is the only state Google reports: not done is Running; done carries either
+        ``error``, samples, or neither (a content filter removed every sample)."""
+        if not data.get("done"):
+            return Running(handle, raw=data)
+        ctx: dict[str, Any] = {
+            "provider": self.provider,
+            "model": handle.model,
+            "task_id": handle.task_id,
+            "payload": data,
+        }
+        error = data.get("error")
+        if isinstance(error, dict):
+            code = error.get("code")
+            status = error.get("status") or (
+                GRPC_STATUS.get(code) if isinstance(code, int) else None
+            )
+            message = str(error.get("message", "")) or "operation failed"
+            exc: ProviderError
+            if is_moderation(message):
+                exc = ModerationRejected(message, stage="output", code=status, **ctx)
+            else:  # the task ran and failed: a new submit may succeed, this one will not
+                exc = TaskFailed(f"{message} ({status or 'no status'})", code=status, **ctx)
+            return Failed(handle, raw=data, error=exc)
+        response = (data.get("response") or {}).get("generateVideoResponse") or {}
+        samples = response.get("generatedSamples") or []
+        outputs = tuple(
+            OutputRef(url=s["video"]["uri"])
+            for s in samples
+            if isinstance(s, dict) and isinstance(s.get("video"), dict) and s["video"].get("uri")
+        )
+        if outputs:
+            return Succeeded(handle, raw=data, outputs=outputs)
+        return Failed(handle, raw=data, error=self._filtered(response, ctx))
+
+    @staticmethod
+    def _filtered(response: dict[str, Any], ctx: dict[str, Any]) -> ProviderError:
+        count = response.get("raiMediaFilteredCount")
+        reasons = [str(r) for r in response.get("raiMediaFilteredReasons") or []]
+        detail = "; ".join(reasons) or "no reason given"
+        # Filtered samples are not charged ("You will not be charged"), so the cost is zero.
+        return ModerationRejected(
+            f"done with no video: {count or 'all'} sample(s) removed by the content filter "
+            f"({detail})",
+            stage="output",
+            cost=Decimal(0),
+            code="RAI_MEDIA_FILTERED",  # our marker: Google sends no error here
+            **ctx,
+        )

@@ -1,0 +1,154 @@
+"""The Veo sandbox's operations: each ``predictLongRunning`` becomes a long-running operation that
+is ``done: false`` until its due time, then ``done: true`` with samples, with an ``error``, or with
+no samples and ``raiMediaFilteredCount`` (the late content filter). Lazily finished on the first
+read after it is due, like the Kling task book, so no scheduler thread is needed."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .render import render_clip
+
+FILTERED_REASON = (
+    "Your current safety settings for person generation prevented one or more videos from "
+    "being generated. You will not be charged for blocked videos."
+)
+PREDICT_RESPONSE = (
+    "type.googleapis.com/google.ai.generativelanguage.v1beta.PredictLongRunningResponse"
+)
+
+
+@dataclass
+class VeoOperationsConfig:
+    queue_seconds: float = 0.0
+    processing_seconds: float = 0.0
+    failure_rate: float = 0.0
+    seed: int = 0
+    late_blocked_words: tuple[str, ...] = ("contraband",)
+    render_fps: int = 8
+
+
+@dataclass
+class Operation:
+    name: str  # models/{model}/operations/{id}
+    model: str
+    body: dict[str, Any]
+    created_at: float
+    due_at: float
+    done: bool = False
+    error: dict[str, Any] | None = None
+    response: dict[str, Any] | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def instance(self) -> dict[str, Any]:
+        return dict(self.body["instances"][0])
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.body.get("parameters") or {})
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name}
+        if self.done:
+            data["done"] = True
+            if self.error is not None:
+                data["error"] = self.error
+            elif self.response is not None:
+                data["response"] = {"@type": PREDICT_RESPONSE, **self.response}
+        return data
+
+
+class OperationBook:
+    def __init__(self, config: VeoOperationsConfig, publish: Callable[[Path], str]) -> None:
+        self.config = config
+        self.publish = publish  # where a finished clip is served; returns its URI
+        self.operations: dict[str, Operation] = {}
+        self.rng = random.Random(config.seed)
+        self.lock = threading.RLock()
+        self.workdir = Path(tempfile.mkdtemp(prefix="veo-sandbox-"))
+
+    def create(self, model: str, body: dict[str, Any]) -> Operation:
+        now = time.time()
+        op = Operation(
+            name=f"models/{model}/operations/{uuid.uuid4().hex[:12]}",
+            model=model,
+            body=body,
+            created_at=now,
+            due_at=now + self.config.queue_seconds + self.config.processing_seconds,
+        )
+        with self.lock:
+            self.operations[op.name] = op
+        return op
+
+    def get(self, name: str) -> Operation | None:
+        with self.lock:
+            return self.operations.get(name)
+
+    def active(self, now: float | None = None) -> int:
+        now = time.time() if now is None else now
+        with self.lock:
+            return sum(1 for op in self.operations.values() if not op.done and now < op.due_at)
+
+    def refresh(self, op: Operation) -> Operation:
+        with self.lock:  # one thread finishes an operation; others see the result
+            if not op.done and time.time() >= op.due_at:
+                self._finish(op)
+        return op
+
+    def _finish(self, op: Operation) -> None:
+        prompt = str(op.instance.get("prompt", "")).lower()
+        params = op.parameters
+        count = int(params.get("sampleCount", 1))
+        op.done = True
+        if any(w in prompt for w in self.config.late_blocked_words):
+            op.response = {
+                "generateVideoResponse": {
+                    "raiMediaFilteredCount": count,
+                    "raiMediaFilteredReasons": [FILTERED_REASON],
+                }
+            }
+            return
+        if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
+            op.error = {"code": 13, "message": "Video generation failed due to an internal error."}
+            return
+        seconds = int(params.get("durationSeconds", 8))
+        samples = []
+        for i in range(count):
+            out = self.workdir / f"{op.name.rsplit('/', 1)[-1]}-{i}.mp4"
+            render_clip(
+                out,
+                task_id=op.name.rsplit("/", 1)[-1],
+                model=op.model,
+                mode=str(params.get("resolution", "720p")),
+                prompt=str(op.instance.get("prompt", "")),
+                seconds=seconds,
+                fps=self.config.render_fps,
+                aspect=str(params.get("aspectRatio", "16:9")),
+                first_frame=self._frame(op, "image"),
+                last_frame=self._frame(op, "lastFrame"),
+            )
+            samples.append({"video": {"uri": self.publish(out)}})
+        op.response = {"generateVideoResponse": {"generatedSamples": samples}}
+
+    def _frame(self, op: Operation, key: str) -> Path | None:
+        value = op.instance.get(key)
+        if not isinstance(value, dict) or not value.get("bytesBase64Encoded"):
+            return None
+        from PIL import Image
+
+        raw = base64.b64decode(value["bytesBase64Encoded"])
+        image = Image.open(io.BytesIO(raw)).convert("RGB")
+        path = self.workdir / f"{op.name.rsplit('/', 1)[-1]}-{key}.png"
+        image.save(path)
+        return path
