@@ -27,27 +27,42 @@ shots:
     prompt: a drone shot over the harbour
     duration: 4
     model: veo-3.1-fast@gemini
+  - id: waves
+    prompt: waves crashing at night
+    duration: 5
+    model: seedance-2.0
 """
 
 
 @pytest.fixture(autouse=True)
 def _no_real_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KLING_API_KEY", "KLING_ACCESS_KEY", "KLING_SECRET_KEY"):
+    for name in (
+        "KLING_API_KEY",
+        "KLING_ACCESS_KEY",
+        "KLING_SECRET_KEY",
+        "GEMINI_API_KEY",
+        "ARK_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_kling_route_renders_through_the_sandbox_once(tmp_path: Path) -> None:
+def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
     path.write_text(PRODUCTION)
     with sandboxes(render_fps=24) as servers:
         kling = servers["kling"]
         veo = servers["google"]
+        seedance = servers["seedance"]
+
+        def submits() -> tuple[int, int, int]:
+            return sum(kling.submits.values()), veo.submits, seedance.submits
+
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert sum(kling.submits.values()) == 1 and veo.submits == 1  # one paid submit each
+        assert submits() == (1, 1, 1)  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert sum(kling.submits.values()) == 1 and veo.submits == 1  # unchanged: none again
+        assert submits() == (1, 1, 1)  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96
+    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
     assert remote.meta["charge"] == str(kling.book.tasks[remote.meta["task_id"]].units)
@@ -55,7 +70,12 @@ def test_kling_route_renders_through_the_sandbox_once(tmp_path: Path) -> None:
     assert remote.meta["task_id"] in html and "unit" in html
     assert again.shots[1].cache_hit and again.generations == 0
     _, shots = Store().run(first.run_id)
-    assert [s.generator for s in shots] == ["previz", "kling-v3-std", "veo-3.1-fast@gemini"]
+    assert [s.generator for s in shots] == [
+        "previz",
+        "kling-v3-std",
+        "veo-3.1-fast@gemini",
+        "seedance-2.0",
+    ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 
 

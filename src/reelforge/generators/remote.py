@@ -28,6 +28,8 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     # The task API adapter speaks text2video / image2video; Omni models have other endpoints.
     ("kling", "kling-api"): ("reelforge.providers.kling", "KlingAdapter", ("kling-video-",)),
     ("google", "gemini-api"): ("reelforge.providers.veo", "VeoAdapter", ()),
+    # Seedance has no idempotency key: an ambiguous submit is reconciled by listing (see adapter).
+    ("bytedance", "byteplus-modelark"): ("reelforge.providers.seedance", "SeedanceAdapter", ()),
 }
 
 

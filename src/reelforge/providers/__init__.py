@@ -24,6 +24,7 @@ from .errors import (
     Unsupported,
 )
 from .kling import KlingAdapter, KlingCredentials, KlingOptions
+from .seedance import SeedanceAdapter, SeedanceCredentials, SeedanceOptions
 from .state import (
     Canceled,
     Expired,
@@ -60,6 +61,9 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "Running",
+    "SeedanceAdapter",
+    "SeedanceCredentials",
+    "SeedanceOptions",
     "Succeeded",
     "TaskExpired",
     "TaskFailed",

@@ -2,6 +2,8 @@
 adapters are tested end to end over real HTTP without the network or a bill."""
 
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
+from .seedance import Fault as SeedanceFault
+from .seedance import SeedanceSandbox, SeedanceSandboxConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 from .veo import VeoFault, VeoSandbox, VeoSandboxConfig
 
@@ -12,6 +14,9 @@ __all__ = [
     "LoopbackServer",
     "SandboxRequest",
     "SandboxResponse",
+    "SeedanceFault",
+    "SeedanceSandbox",
+    "SeedanceSandboxConfig",
     "VeoFault",
     "VeoSandbox",
     "VeoSandboxConfig",

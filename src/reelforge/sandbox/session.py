@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox.seedance import SeedanceSandbox, SeedanceSandboxConfig
 from reelforge.sandbox.server import LoopbackServer
 from reelforge.sandbox.veo import VeoSandbox, VeoSandboxConfig
 
@@ -33,7 +34,16 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 VeoSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
             )
         )
+        seedance = stack.enter_context(
+            SeedanceSandbox(
+                SeedanceSandboxConfig(
+                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
+                )
+            )
+        )
         env = {
+            "REELFORGE_SEEDANCE_BASE_URL": seedance.api_base,  # includes /api/v3
+            "ARK_API_KEY": seedance.config.api_key,
             "REELFORGE_KLING_BASE_URL": kling.base_url,
             "KLING_API_KEY": kling.config.api_key or "",
             "REELFORGE_GEMINI_BASE_URL": veo.base_url,
@@ -44,7 +54,7 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
             os.environ.pop(name, None)  # the sandboxes' keys only: never a real one
         os.environ.update(env)
         try:
-            yield {"kling": kling, "google": veo}
+            yield {"kling": kling, "google": veo, "seedance": seedance}
         finally:
             os.environ.clear()
             os.environ.update(saved)
