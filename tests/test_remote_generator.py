@@ -31,6 +31,10 @@ shots:
     prompt: waves crashing at night
     duration: 5
     model: seedance-2.0
+  - id: relay
+    prompt: a neon alley in the rain
+    duration: 4
+    model: grok-imagine-video@openai-compat
 """
 
 
@@ -54,15 +58,17 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         veo = servers["google"]
         seedance = servers["seedance"]
 
-        def submits() -> tuple[int, int, int]:
-            return sum(kling.submits.values()), veo.submits, seedance.submits
+        relay = servers["openai"]
+
+        def submits() -> tuple[int, int, int, int]:
+            return sum(kling.submits.values()), veo.submits, seedance.submits, relay.submit_count
 
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert submits() == (1, 1, 1)  # one paid submit per remote shot
+        assert submits() == (1, 1, 1, 1)  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert submits() == (1, 1, 1)  # unchanged: nothing submitted again
+        assert submits() == (1, 1, 1, 1)  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120
+    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120 + 96
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
     assert remote.meta["charge"] == str(kling.book.tasks[remote.meta["task_id"]].units)
@@ -75,6 +81,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         "kling-v3-std",
         "veo-3.1-fast@gemini",
         "seedance-2.0",
+        "grok-imagine-video@openai-compat",
     ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 

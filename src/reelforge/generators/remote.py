@@ -30,6 +30,14 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     ("google", "gemini-api"): ("reelforge.providers.veo", "VeoAdapter", ()),
     # Seedance has no idempotency key: an ambiguous submit is reconciled by listing (see adapter).
     ("bytedance", "byteplus-modelark"): ("reelforge.providers.seedance", "SeedanceAdapter", ()),
+    # The OpenAI videos shape: Sora itself is retired (refused by the catalogue check), but
+    # gateways serve the same contract.
+    ("openai", "openai-api"): ("reelforge.providers.openai_videos", "OpenAIVideosAdapter", ()),
+    ("apiyi", "openai-compatible-videos"): (
+        "reelforge.providers.openai_videos",
+        "ApiyiVideosAdapter",
+        (),
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from .errors import (
     Unsupported,
 )
 from .kling import KlingAdapter, KlingCredentials, KlingOptions
+from .openai_videos import ApiyiVideosAdapter, OpenAIVideosAdapter, OpenAIVideosOptions
 from .seedance import SeedanceAdapter, SeedanceCredentials, SeedanceOptions
 from .state import (
     Canceled,
@@ -42,6 +43,7 @@ from .veo import GeminiCredentials, VeoAdapter, VeoOptions
 __all__ = [
     "Adapter",
     "AmbiguousSubmit",
+    "ApiyiVideosAdapter",
     "AuthError",
     "Canceled",
     "ConcurrencyLimited",
@@ -54,6 +56,8 @@ __all__ = [
     "KlingOptions",
     "MissingKey",
     "ModerationRejected",
+    "OpenAIVideosAdapter",
+    "OpenAIVideosOptions",
     "OutputExpired",
     "OutputRef",
     "ProviderError",

@@ -2,6 +2,8 @@
 adapters are tested end to end over real HTTP without the network or a bill."""
 
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
+from .openai_videos import Fault as OpenAIVideosFault
+from .openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
 from .seedance import Fault as SeedanceFault
 from .seedance import SeedanceSandbox, SeedanceSandboxConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
@@ -12,6 +14,9 @@ __all__ = [
     "KlingSandbox",
     "KlingSandboxConfig",
     "LoopbackServer",
+    "OpenAIVideosFault",
+    "OpenAIVideosSandbox",
+    "OpenAIVideosSandboxConfig",
     "SandboxRequest",
     "SandboxResponse",
     "SeedanceFault",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox.openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
 from reelforge.sandbox.seedance import SeedanceSandbox, SeedanceSandboxConfig
 from reelforge.sandbox.server import LoopbackServer
 from reelforge.sandbox.veo import VeoSandbox, VeoSandboxConfig
@@ -41,7 +42,19 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 )
             )
         )
+        openai_videos = stack.enter_context(
+            OpenAIVideosSandbox(
+                OpenAIVideosSandboxConfig(
+                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
+                )
+            )
+        )
         env = {
+            "REELFORGE_OPENAI_BASE_URL": openai_videos.api_base,  # includes /v1
+            "OPENAI_API_KEY": openai_videos.config.api_key,
+            # The relay route speaks the same shape: served by the same sandbox.
+            "REELFORGE_APIYI_BASE_URL": openai_videos.api_base,
+            "APIYI_API_KEY": openai_videos.config.api_key,
             "REELFORGE_SEEDANCE_BASE_URL": seedance.api_base,  # includes /api/v3
             "ARK_API_KEY": seedance.config.api_key,
             "REELFORGE_KLING_BASE_URL": kling.base_url,
@@ -54,7 +67,7 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
             os.environ.pop(name, None)  # the sandboxes' keys only: never a real one
         os.environ.update(env)
         try:
-            yield {"kling": kling, "google": veo, "seedance": seedance}
+            yield {"kling": kling, "google": veo, "seedance": seedance, "openai": openai_videos}
         finally:
             os.environ.clear()
             os.environ.update(saved)
