@@ -35,6 +35,10 @@ shots:
     prompt: a neon alley in the rain
     duration: 4
     model: grok-imagine-video@openai-compat
+  - id: grok
+    prompt: a paper boat on a puddle
+    duration: 3
+    model: grok-imagine-video
 """
 
 
@@ -60,15 +64,23 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
 
         relay = servers["openai"]
 
-        def submits() -> tuple[int, int, int, int]:
-            return sum(kling.submits.values()), veo.submits, seedance.submits, relay.submit_count
+        xai = servers["xai"]
+
+        def submits() -> tuple[int, ...]:
+            return (
+                sum(kling.submits.values()),
+                veo.submits,
+                seedance.submits,
+                relay.submit_count,
+                xai.submit_count,
+            )
 
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert submits() == (1, 1, 1, 1)  # one paid submit per remote shot
+        assert submits() == (1, 1, 1, 1, 1)  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert submits() == (1, 1, 1, 1)  # unchanged: nothing submitted again
+        assert submits() == (1, 1, 1, 1, 1)  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120 + 96
+    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120 + 96 + 72
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
     assert remote.meta["charge"] == str(kling.book.tasks[remote.meta["task_id"]].units)
@@ -82,6 +94,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         "veo-3.1-fast@gemini",
         "seedance-2.0",
         "grok-imagine-video@openai-compat",
+        "grok-imagine-video",
     ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 

@@ -30,6 +30,8 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     ("google", "gemini-api"): ("reelforge.providers.veo", "VeoAdapter", ()),
     # Seedance has no idempotency key: an ambiguous submit is reconciled by listing (see adapter).
     ("bytedance", "byteplus-modelark"): ("reelforge.providers.seedance", "SeedanceAdapter", ()),
+    # xAI Grok Imagine: no idempotency key and no listing; re-attach is in-process only.
+    ("xai", "xai-api"): ("reelforge.providers.xai", "XaiAdapter", ()),
     # The OpenAI videos shape: Sora itself is retired (refused by the catalogue check), but
     # gateways serve the same contract.
     ("openai", "openai-api"): ("reelforge.providers.openai_videos", "OpenAIVideosAdapter", ()),

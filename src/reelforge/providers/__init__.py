@@ -39,6 +39,7 @@ from .state import (
     WireRequest,
 )
 from .veo import GeminiCredentials, VeoAdapter, VeoOptions
+from .xai import XaiAdapter, XaiOptions
 
 __all__ = [
     "Adapter",
@@ -78,6 +79,8 @@ __all__ = [
     "VeoAdapter",
     "VeoOptions",
     "WireRequest",
+    "XaiAdapter",
+    "XaiOptions",
     "base_url_env",
     "resolve_base_url",
     "resolve_keys",

@@ -8,6 +8,8 @@ from .seedance import Fault as SeedanceFault
 from .seedance import SeedanceSandbox, SeedanceSandboxConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 from .veo import VeoFault, VeoSandbox, VeoSandboxConfig
+from .xai import Fault as XaiFault
+from .xai import XaiSandbox, XaiSandboxConfig
 
 __all__ = [
     "Fault",
@@ -25,4 +27,7 @@ __all__ = [
     "VeoFault",
     "VeoSandbox",
     "VeoSandboxConfig",
+    "XaiFault",
+    "XaiSandbox",
+    "XaiSandboxConfig",
 ]

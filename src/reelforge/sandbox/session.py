@@ -15,6 +15,7 @@ from reelforge.sandbox.openai_videos import OpenAIVideosSandbox, OpenAIVideosSan
 from reelforge.sandbox.seedance import SeedanceSandbox, SeedanceSandboxConfig
 from reelforge.sandbox.server import LoopbackServer
 from reelforge.sandbox.veo import VeoSandbox, VeoSandboxConfig
+from reelforge.sandbox.xai import XaiSandbox, XaiSandboxConfig
 
 # Sandboxes answer in a fraction of a second: poll them that often, not at the real APIs' pace.
 POLL_SECONDS = "0.2"
@@ -49,7 +50,14 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 )
             )
         )
+        xai = stack.enter_context(
+            XaiSandbox(
+                XaiSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
+            )
+        )
         env = {
+            "REELFORGE_XAI_BASE_URL": xai.api_base,  # includes /v1
+            "XAI_API_KEY": xai.config.api_key,
             "REELFORGE_OPENAI_BASE_URL": openai_videos.api_base,  # includes /v1
             "OPENAI_API_KEY": openai_videos.config.api_key,
             # The relay route speaks the same shape: served by the same sandbox.
@@ -67,7 +75,13 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
             os.environ.pop(name, None)  # the sandboxes' keys only: never a real one
         os.environ.update(env)
         try:
-            yield {"kling": kling, "google": veo, "seedance": seedance, "openai": openai_videos}
+            yield {
+                "kling": kling,
+                "google": veo,
+                "seedance": seedance,
+                "openai": openai_videos,
+                "xai": xai,
+            }
         finally:
             os.environ.clear()
             os.environ.update(saved)
