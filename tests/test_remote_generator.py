@@ -39,6 +39,10 @@ shots:
     prompt: a paper boat on a puddle
     duration: 3
     model: grok-imagine-video
+  - id: runway
+    prompt: a bicycle crossing a bridge
+    duration: 5
+    model: veo-3.1-fast@runway
 """
 
 
@@ -65,6 +69,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         relay = servers["openai"]
 
         xai = servers["xai"]
+        runway = servers["runway"]
 
         def submits() -> tuple[int, ...]:
             return (
@@ -73,14 +78,17 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
                 seedance.submits,
                 relay.submit_count,
                 xai.submit_count,
+                sum(runway.submits.values())
+                if isinstance(runway.submits, dict)
+                else runway.submits,
             )
 
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert submits() == (1, 1, 1, 1, 1)  # one paid submit per remote shot
+        assert submits() == (1, 1, 1, 1, 1, 1)  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert submits() == (1, 1, 1, 1, 1)  # unchanged: nothing submitted again
+        assert submits() == (1, 1, 1, 1, 1, 1)  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120 + 96 + 72
+    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120 + 96 + 72 + 120
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
     assert remote.meta["charge"] == str(kling.book.tasks[remote.meta["task_id"]].units)
@@ -95,6 +103,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         "seedance-2.0",
         "grok-imagine-video@openai-compat",
         "grok-imagine-video",
+        "veo-3.1-fast@runway",
     ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 

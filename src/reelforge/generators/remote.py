@@ -30,6 +30,13 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     ("google", "gemini-api"): ("reelforge.providers.veo", "VeoAdapter", ()),
     # Seedance has no idempotency key: an ambiguous submit is reconciled by listing (see adapter).
     ("bytedance", "byteplus-modelark"): ("reelforge.providers.seedance", "SeedanceAdapter", ()),
+    # Runway: no idempotency key, no listing: an ambiguous submit raises, never resubmits.
+    # aleph2 needs an input video a ShotRequest cannot carry; gen4_aleph/gen3a_turbo are gone.
+    ("runway", "runway-api"): (
+        "reelforge.providers.runway",
+        "RunwayAdapter",
+        ("aleph2", "gen4_aleph", "gen3a_turbo"),
+    ),
     # xAI Grok Imagine: no idempotency key and no listing; re-attach is in-process only.
     ("xai", "xai-api"): ("reelforge.providers.xai", "XaiAdapter", ()),
     # The OpenAI videos shape: Sora itself is retired (refused by the catalogue check), but

@@ -25,6 +25,7 @@ from .errors import (
 )
 from .kling import KlingAdapter, KlingCredentials, KlingOptions
 from .openai_videos import ApiyiVideosAdapter, OpenAIVideosAdapter, OpenAIVideosOptions
+from .runway import RunwayAdapter, RunwayCredentials, RunwayOptions
 from .seedance import SeedanceAdapter, SeedanceCredentials, SeedanceOptions
 from .state import (
     Canceled,
@@ -66,6 +67,9 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "Running",
+    "RunwayAdapter",
+    "RunwayCredentials",
+    "RunwayOptions",
     "SeedanceAdapter",
     "SeedanceCredentials",
     "SeedanceOptions",

@@ -4,6 +4,8 @@ adapters are tested end to end over real HTTP without the network or a bill."""
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
 from .openai_videos import Fault as OpenAIVideosFault
 from .openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
+from .runway import Fault as RunwayFault
+from .runway import RunwaySandbox, RunwaySandboxConfig
 from .seedance import Fault as SeedanceFault
 from .seedance import SeedanceSandbox, SeedanceSandboxConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
@@ -19,6 +21,9 @@ __all__ = [
     "OpenAIVideosFault",
     "OpenAIVideosSandbox",
     "OpenAIVideosSandboxConfig",
+    "RunwayFault",
+    "RunwaySandbox",
+    "RunwaySandboxConfig",
     "SandboxRequest",
     "SandboxResponse",
     "SeedanceFault",

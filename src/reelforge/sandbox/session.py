@@ -12,6 +12,7 @@ from contextlib import ExitStack, contextmanager
 
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
 from reelforge.sandbox.openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
+from reelforge.sandbox.runway import RunwaySandbox, RunwaySandboxConfig
 from reelforge.sandbox.seedance import SeedanceSandbox, SeedanceSandboxConfig
 from reelforge.sandbox.server import LoopbackServer
 from reelforge.sandbox.veo import VeoSandbox, VeoSandboxConfig
@@ -55,7 +56,16 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 XaiSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
             )
         )
+        runway = stack.enter_context(
+            RunwaySandbox(
+                RunwaySandboxConfig(
+                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
+                )
+            )
+        )
         env = {
+            "REELFORGE_RUNWAY_BASE_URL": runway.base_url,  # host only; paths carry /v1
+            "RUNWAYML_API_SECRET": runway.config.api_key,
             "REELFORGE_XAI_BASE_URL": xai.api_base,  # includes /v1
             "XAI_API_KEY": xai.config.api_key,
             "REELFORGE_OPENAI_BASE_URL": openai_videos.api_base,  # includes /v1
@@ -81,6 +91,7 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 "seedance": seedance,
                 "openai": openai_videos,
                 "xai": xai,
+                "runway": runway,
             }
         finally:
             os.environ.clear()

@@ -1,0 +1,202 @@
+"""A loopback Runway: the ``/v1`` task API of version ``2024-11-06`` — Bearer auth plus the
+required ``X-Runway-Version`` header, ``{"error": ...}`` envelopes, PENDING/THROTTLED/RUNNING/
+SUCCEEDED/FAILED/CANCELLED, ``failureCode`` moderation at submit (``SAFETY.INPUT.*``) and late
+(``SAFETY.OUTPUT.*``), a concurrency cap (THROTTLED), expiring output URLs signed afresh on each
+read, credits reported as ``estimatedCost`` / ``cost`` (research §5).
+
+    with RunwaySandbox(RunwaySandboxConfig(processing_seconds=0.2)) as rw:
+        adapter = RunwayAdapter(base_url=rw.base_url, credentials=rw.credentials())
+        # or the official SDK: runwayml.RunwayML(api_key=rw.config.api_key, base_url=rw.base_url)
+
+Faults are scripted with :meth:`RunwaySandbox.inject` (the next matching request answers with
+a given status, optionally *after* creating the task, or slowly). ``submits`` counts POSTs to
+the create endpoints, accepted or not.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from ..providers.runway.auth import RunwayCredentials
+from .runway_rules import check_auth, check_body
+from .runway_tasks import LIVE, RunwayTask, TaskBook, TaskBookConfig
+from .server import LoopbackServer, SandboxRequest, SandboxResponse
+
+ROUTES = ("text_to_video", "image_to_video", "video_to_video")
+TASKS = "/v1/tasks"
+
+
+@dataclass
+class RunwaySandboxConfig:
+    api_key: str = "sandbox-runway-secret"
+    queue_seconds: float = 0.0
+    processing_seconds: float = 0.0
+    max_concurrent: int | None = None  # tasks beyond it wait THROTTLED
+    failure_rate: float = 0.0  # INTERNAL.BAD_OUTPUT failures
+    seed: int = 0
+    blocked_words: tuple[str, ...] = ("forbidden",)  # SAFETY.INPUT.TEXT at submit
+    late_blocked_words: tuple[str, ...] = ("contraband",)  # SAFETY.OUTPUT.VIDEO when done
+    url_ttl: float | None = 24 * 3600.0  # output URLs expire within 24-48 h
+    latency: float = 0.0
+    render_fps: int = 8  # previz renders few frames for speed
+
+
+@dataclass
+class Fault:
+    """One scripted answer for the next request of ``kind``."""
+
+    status: int
+    message: str = "scripted fault"
+    kind: Literal["submit", "task", "cancel", "any"] = "submit"
+    retry_after: float | None = None
+    after_create: bool = False  # create the task, then answer with the fault (ambiguous)
+    delay: float = 0.0  # sleep before answering (client timeouts)
+
+
+def error_response(
+    status: int,
+    message: str,
+    issues: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> SandboxResponse:
+    body: dict[str, Any] = {"error": message}
+    if issues:
+        body["issues"] = issues
+    return SandboxResponse.json(status, body, headers)
+
+
+class RunwaySandbox(LoopbackServer):
+    def __init__(
+        self, config: RunwaySandboxConfig | None = None, *, cdn: LoopbackServer | None = None
+    ) -> None:
+        super().__init__("runway-sandbox")
+        self.config = config or RunwaySandboxConfig()
+        self.latency = self.config.latency
+        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        self.faults: deque[Fault] = deque()
+        self.submits = 0
+        c = self.config
+        self.book = TaskBook(
+            TaskBookConfig(
+                queue_seconds=c.queue_seconds,
+                processing_seconds=c.processing_seconds,
+                max_concurrent=c.max_concurrent,
+                failure_rate=c.failure_rate,
+                seed=c.seed,
+                late_blocked_words=c.late_blocked_words,
+                render_fps=c.render_fps,
+            ),
+            self._publish,
+        )
+        for route in ROUTES:
+            self.add_route("POST", f"/v1/{route}", self._submit_to(route))
+        self.add_route("GET", TASKS + "/{task_id}", self._query)
+        self.add_route("DELETE", TASKS + "/{task_id}", self._delete)
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
+
+    # -- test helpers ----------------------------------------------------------------------------
+
+    def credentials(self) -> RunwayCredentials:
+        return RunwayCredentials(self.config.api_key)
+
+    def inject(self, fault: Fault) -> None:
+        with self.lock:
+            self.faults.append(fault)
+
+    def task(self, task_id: str) -> RunwayTask | None:
+        return self.book.get(task_id)
+
+    @property
+    def credits_charged(self) -> int:
+        with self.lock:
+            return sum(t.credits for t in self.book.tasks.values() if t.status == "SUCCEEDED")
+
+    def _publish(self, path: Path) -> str:
+        return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
+
+    # -- wire ------------------------------------------------------------------------------------
+
+    def _take_fault(self, kind: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.kind in (kind, "any"):
+                    self.faults.remove(fault)
+                    return fault
+        return None
+
+    def _fault_response(self, fault: Fault) -> SandboxResponse:
+        if fault.delay:
+            time.sleep(fault.delay)
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+        return error_response(fault.status, fault.message, headers=headers)
+
+    def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
+        problem = check_auth(
+            req.headers.get("authorization"),
+            req.headers.get("x-runway-version"),
+            api_key=self.config.api_key,
+        )
+        return None if problem is None else error_response(*problem)
+
+    def _submit_to(self, route: str) -> Any:
+        def handler(req: SandboxRequest) -> SandboxResponse:
+            return self._submit(route, req)
+
+        return handler
+
+    def _submit(self, route: str, req: SandboxRequest) -> SandboxResponse:
+        if denied := self._auth(req):
+            return denied
+        with self.lock:
+            self.submits += 1
+        fault = self._take_fault("submit")
+        if fault is not None and not fault.after_create:
+            return self._fault_response(fault)
+        try:
+            body = req.json()
+        except ValueError:
+            return error_response(400, "Request body is not valid JSON")
+        if problem := check_body(route, body):
+            return error_response(*problem)
+        text = str(body.get("promptText") or "").lower()
+        rejected = any(w in text for w in self.config.blocked_words)
+        task = self.book.create(route, body, rejected=rejected)
+        if fault is not None:
+            return self._fault_response(fault)
+        return SandboxResponse.json(200, {"id": task.id})
+
+    def _query(self, req: SandboxRequest) -> SandboxResponse:
+        if denied := self._auth(req):
+            return denied
+        if fault := self._take_fault("task"):
+            return self._fault_response(fault)
+        task = self.book.get(req.params["task_id"])
+        if task is None:
+            return error_response(404, "Task not found")
+        with self.lock:
+            task.reads += 1
+            return SandboxResponse.json(200, self.book.as_data(task))
+
+    def _delete(self, req: SandboxRequest) -> SandboxResponse:
+        """Live: cancelled (and refunded). Terminal: the task is deleted (then 404)."""
+        if denied := self._auth(req):
+            return denied
+        if fault := self._take_fault("cancel"):
+            return self._fault_response(fault)
+        task = self.book.get(req.params["task_id"])
+        if task is None:
+            return error_response(404, "Task not found")
+        with self.lock:
+            if task.status in LIVE:
+                task.status = "CANCELLED"
+            else:
+                self.book.remove(task.id)
+        return SandboxResponse(204)
