@@ -43,6 +43,10 @@ shots:
     prompt: a bicycle crossing a bridge
     duration: 5
     model: veo-3.1-fast@runway
+  - id: hailuo
+    prompt: a cat on a windowsill
+    duration: 6
+    model: hailuo-2.3
 """
 
 
@@ -62,14 +66,13 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
     path = tmp_path / "p.yaml"
     path.write_text(PRODUCTION)
     with sandboxes(render_fps=24) as servers:
-        kling = servers["kling"]
-        veo = servers["google"]
-        seedance = servers["seedance"]
-
-        relay = servers["openai"]
-
-        xai = servers["xai"]
-        runway = servers["runway"]
+        kling, veo, seedance = servers["kling"], servers["google"], servers["seedance"]
+        relay, xai, runway, minimax = (
+            servers["openai"],
+            servers["xai"],
+            servers["runway"],
+            servers["minimax"],
+        )
 
         def submits() -> tuple[int, ...]:
             return (
@@ -78,17 +81,17 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
                 seedance.submits,
                 relay.submit_count,
                 xai.submit_count,
-                sum(runway.submits.values())
-                if isinstance(runway.submits, dict)
-                else runway.submits,
+                runway.submits,
+                minimax.submits,
             )
 
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert submits() == (1, 1, 1, 1, 1, 1)  # one paid submit per remote shot
+        assert submits() == (1,) * 7  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert submits() == (1, 1, 1, 1, 1, 1)  # unchanged: nothing submitted again
+        assert submits() == (1,) * 7  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    assert info.frames == first.plan.timeline.frames == 48 + 72 - 12 + 96 + 120 + 96 + 72 + 120
+    shot_frames = [48, 72, 96, 120, 96, 72, 120, 144]
+    assert info.frames == first.plan.timeline.frames == sum(shot_frames) - 12
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
     assert remote.meta["charge"] == str(kling.book.tasks[remote.meta["task_id"]].units)
@@ -104,6 +107,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         "grok-imagine-video@openai-compat",
         "grok-imagine-video",
         "veo-3.1-fast@runway",
+        "hailuo-2.3",
     ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 

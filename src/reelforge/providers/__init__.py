@@ -24,6 +24,7 @@ from .errors import (
     Unsupported,
 )
 from .kling import KlingAdapter, KlingCredentials, KlingOptions
+from .minimax import HailuoAdapter, MiniMaxAdapter, MiniMaxH3Adapter, MiniMaxOptions
 from .openai_videos import ApiyiVideosAdapter, OpenAIVideosAdapter, OpenAIVideosOptions
 from .runway import RunwayAdapter, RunwayCredentials, RunwayOptions
 from .seedance import SeedanceAdapter, SeedanceCredentials, SeedanceOptions
@@ -52,10 +53,14 @@ __all__ = [
     "Expired",
     "Failed",
     "GeminiCredentials",
+    "HailuoAdapter",
     "InvalidRequest",
     "KlingAdapter",
     "KlingCredentials",
     "KlingOptions",
+    "MiniMaxAdapter",
+    "MiniMaxH3Adapter",
+    "MiniMaxOptions",
     "MissingKey",
     "ModerationRejected",
     "OpenAIVideosAdapter",

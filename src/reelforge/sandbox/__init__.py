@@ -2,6 +2,8 @@
 adapters are tested end to end over real HTTP without the network or a bill."""
 
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
+from .minimax import Fault as MiniMaxFault
+from .minimax import MiniMaxSandbox, MiniMaxSandboxConfig
 from .openai_videos import Fault as OpenAIVideosFault
 from .openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
 from .runway import Fault as RunwayFault
@@ -18,6 +20,9 @@ __all__ = [
     "KlingSandbox",
     "KlingSandboxConfig",
     "LoopbackServer",
+    "MiniMaxFault",
+    "MiniMaxSandbox",
+    "MiniMaxSandboxConfig",
     "OpenAIVideosFault",
     "OpenAIVideosSandbox",
     "OpenAIVideosSandboxConfig",

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox.minimax import MiniMaxSandbox, MiniMaxSandboxConfig
 from reelforge.sandbox.openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
 from reelforge.sandbox.runway import RunwaySandbox, RunwaySandboxConfig
 from reelforge.sandbox.seedance import SeedanceSandbox, SeedanceSandboxConfig
@@ -63,7 +64,16 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 )
             )
         )
+        minimax = stack.enter_context(
+            MiniMaxSandbox(
+                MiniMaxSandboxConfig(
+                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
+                )
+            )
+        )
         env = {
+            "REELFORGE_MINIMAX_BASE_URL": minimax.base_url,  # host only: paths carry /v1, /v2
+            "MINIMAX_API_KEY": minimax.config.api_key,
             "REELFORGE_RUNWAY_BASE_URL": runway.base_url,  # host only; paths carry /v1
             "RUNWAYML_API_SECRET": runway.config.api_key,
             "REELFORGE_XAI_BASE_URL": xai.api_base,  # includes /v1
@@ -92,6 +102,7 @@ def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
                 "openai": openai_videos,
                 "xai": xai,
                 "runway": runway,
+                "minimax": minimax,
             }
         finally:
             os.environ.clear()
