@@ -47,6 +47,14 @@ shots:
     prompt: a cat on a windowsill
     duration: 6
     model: hailuo-2.3
+  - id: queue
+    prompt: a kite over a beach
+    duration: 5
+    model: kling-v3-std@fal
+  - id: prediction
+    prompt: a lighthouse in a storm
+    duration: 6
+    model: hailuo-2.3@replicate
 """
 
 
@@ -73,6 +81,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
             servers["runway"],
             servers["minimax"],
         )
+        fal, replicate = servers["fal"], servers["replicate"]
 
         def submits() -> tuple[int, ...]:
             return (
@@ -83,14 +92,16 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
                 xai.submit_count,
                 runway.submits,
                 minimax.submits,
+                fal.submits,
+                replicate.submits,
             )
 
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert submits() == (1,) * 7  # one paid submit per remote shot
+        assert submits() == (1,) * 9  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert submits() == (1,) * 7  # unchanged: nothing submitted again
+        assert submits() == (1,) * 9  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    shot_frames = [48, 72, 96, 120, 96, 72, 120, 144]
+    shot_frames = [48, 72, 96, 120, 96, 72, 120, 144, 120, 144]
     assert info.frames == first.plan.timeline.frames == sum(shot_frames) - 12
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
@@ -108,6 +119,8 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         "grok-imagine-video",
         "veo-3.1-fast@runway",
         "hailuo-2.3",
+        "kling-v3-std@fal",
+        "hailuo-2.3@replicate",
     ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 

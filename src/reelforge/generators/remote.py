@@ -40,6 +40,12 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     # v1 Hailuo and v2 MiniMax-H3 share the channel; the adapter picks the API by model. No
     # idempotency key or task listing: an ambiguous submit cannot be reconciled.
     ("minimax", "minimax-api"): ("reelforge.providers.minimax", "MiniMaxAdapter", ()),
+    ("fal", "fal-queue"): ("reelforge.providers.fal", "FalAdapter", ()),
+    ("replicate", "replicate-predictions"): (
+        "reelforge.providers.replicate",
+        "ReplicateAdapter",
+        (),
+    ),
     # xAI Grok Imagine: no idempotency key and no listing; re-attach is in-process only.
     ("xai", "xai-api"): ("reelforge.providers.xai", "XaiAdapter", ()),
     # The OpenAI videos shape: Sora itself is retired (refused by the catalogue check), but

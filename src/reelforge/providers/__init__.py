@@ -23,9 +23,11 @@ from .errors import (
     TransientProviderError,
     Unsupported,
 )
+from .fal import FalAdapter, FalCredentials, FalOptions
 from .kling import KlingAdapter, KlingCredentials, KlingOptions
 from .minimax import HailuoAdapter, MiniMaxAdapter, MiniMaxH3Adapter, MiniMaxOptions
 from .openai_videos import ApiyiVideosAdapter, OpenAIVideosAdapter, OpenAIVideosOptions
+from .replicate import ReplicateAdapter, ReplicateCredentials, ReplicateOptions
 from .runway import RunwayAdapter, RunwayCredentials, RunwayOptions
 from .seedance import SeedanceAdapter, SeedanceCredentials, SeedanceOptions
 from .state import (
@@ -52,6 +54,9 @@ __all__ = [
     "ConcurrencyLimited",
     "Expired",
     "Failed",
+    "FalAdapter",
+    "FalCredentials",
+    "FalOptions",
     "GeminiCredentials",
     "HailuoAdapter",
     "InvalidRequest",
@@ -71,6 +76,9 @@ __all__ = [
     "Queued",
     "QuotaExceeded",
     "RateLimited",
+    "ReplicateAdapter",
+    "ReplicateCredentials",
+    "ReplicateOptions",
     "Running",
     "RunwayAdapter",
     "RunwayCredentials",

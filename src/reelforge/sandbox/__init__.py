@@ -1,11 +1,13 @@
 """Loopback stand-ins for commercial video APIs, speaking each provider's wire contract, so
 adapters are tested end to end over real HTTP without the network or a bill."""
 
+from .fal import FalFault, FalSandbox, FalSandboxConfig
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
 from .minimax import Fault as MiniMaxFault
 from .minimax import MiniMaxSandbox, MiniMaxSandboxConfig
 from .openai_videos import Fault as OpenAIVideosFault
 from .openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
+from .replicate import ReplicateFault, ReplicateSandbox, ReplicateSandboxConfig
 from .runway import Fault as RunwayFault
 from .runway import RunwaySandbox, RunwaySandboxConfig
 from .seedance import Fault as SeedanceFault
@@ -16,6 +18,9 @@ from .xai import Fault as XaiFault
 from .xai import XaiSandbox, XaiSandboxConfig
 
 __all__ = [
+    "FalFault",
+    "FalSandbox",
+    "FalSandboxConfig",
     "Fault",
     "KlingSandbox",
     "KlingSandboxConfig",
@@ -26,6 +31,9 @@ __all__ = [
     "OpenAIVideosFault",
     "OpenAIVideosSandbox",
     "OpenAIVideosSandboxConfig",
+    "ReplicateFault",
+    "ReplicateSandbox",
+    "ReplicateSandboxConfig",
     "RunwayFault",
     "RunwaySandbox",
     "RunwaySandboxConfig",

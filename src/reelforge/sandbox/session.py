@@ -7,12 +7,15 @@ workers start, so the real adapters run unchanged over real HTTP; it is restored
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from typing import Any
 
+from reelforge.sandbox.fal import FalSandbox, FalSandboxConfig
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
 from reelforge.sandbox.minimax import MiniMaxSandbox, MiniMaxSandboxConfig
 from reelforge.sandbox.openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
+from reelforge.sandbox.replicate import ReplicateSandbox, ReplicateSandboxConfig
 from reelforge.sandbox.runway import RunwaySandbox, RunwaySandboxConfig
 from reelforge.sandbox.seedance import SeedanceSandbox, SeedanceSandboxConfig
 from reelforge.sandbox.server import LoopbackServer
@@ -22,88 +25,53 @@ from reelforge.sandbox.xai import XaiSandbox, XaiSandboxConfig
 # Sandboxes answer in a fraction of a second: poll them that often, not at the real APIs' pace.
 POLL_SECONDS = "0.2"
 
+# Real credentials that must not leak into a sandboxed run next to the sandboxes' own keys.
+OTHER_KEYS = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY", "GOOGLE_API_KEY", "FAL_KEY_ID",
+              "FAL_KEY_SECRET")  # fmt: skip
+
+# provider → (sandbox class, its config class, the env vars pointing the adapter at it). Each
+# base URL means what that provider's own SDK means by one (host only, or host + version).
+Env = Callable[[Any], dict[str, str]]
+SANDBOXES: dict[str, tuple[type[Any], type[Any], Env]] = {
+    "kling": (KlingSandbox, KlingSandboxConfig, lambda s: {
+        "REELFORGE_KLING_BASE_URL": s.base_url, "KLING_API_KEY": s.config.api_key or ""}),
+    "google": (VeoSandbox, VeoSandboxConfig, lambda s: {
+        "REELFORGE_GEMINI_BASE_URL": s.base_url, "GEMINI_API_KEY": s.config.api_key}),
+    "seedance": (SeedanceSandbox, SeedanceSandboxConfig, lambda s: {  # includes /api/v3
+        "REELFORGE_SEEDANCE_BASE_URL": s.api_base, "ARK_API_KEY": s.config.api_key}),
+    "openai": (OpenAIVideosSandbox, OpenAIVideosSandboxConfig, lambda s: {  # includes /v1
+        "REELFORGE_OPENAI_BASE_URL": s.api_base, "OPENAI_API_KEY": s.config.api_key,
+        # The relay route speaks the same shape: served by the same sandbox.
+        "REELFORGE_APIYI_BASE_URL": s.api_base, "APIYI_API_KEY": s.config.api_key}),
+    "xai": (XaiSandbox, XaiSandboxConfig, lambda s: {  # includes /v1
+        "REELFORGE_XAI_BASE_URL": s.api_base, "XAI_API_KEY": s.config.api_key}),
+    "runway": (RunwaySandbox, RunwaySandboxConfig, lambda s: {  # host only; paths carry /v1
+        "REELFORGE_RUNWAY_BASE_URL": s.base_url, "RUNWAYML_API_SECRET": s.config.api_key}),
+    "minimax": (MiniMaxSandbox, MiniMaxSandboxConfig, lambda s: {  # paths carry /v1, /v2
+        "REELFORGE_MINIMAX_BASE_URL": s.base_url, "MINIMAX_API_KEY": s.config.api_key}),
+    "fal": (FalSandbox, FalSandboxConfig, lambda s: {  # the queue host
+        "REELFORGE_FAL_BASE_URL": s.base_url, "FAL_KEY": s.config.api_key}),
+    "replicate": (ReplicateSandbox, ReplicateSandboxConfig, lambda s: {  # paths carry /v1
+        "REELFORGE_REPLICATE_BASE_URL": s.base_url, "REPLICATE_API_TOKEN": s.config.api_token}),
+}  # fmt: skip
+
 
 @contextmanager
 def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
     """Start the sandboxes; yields provider → running sandbox (its counters, its log)."""
     saved = dict(os.environ)
     with ExitStack() as stack:
-        kling = stack.enter_context(
-            KlingSandbox(
-                KlingSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
-            )
-        )
-        veo = stack.enter_context(
-            VeoSandbox(
-                VeoSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
-            )
-        )
-        seedance = stack.enter_context(
-            SeedanceSandbox(
-                SeedanceSandboxConfig(
-                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
-                )
-            )
-        )
-        openai_videos = stack.enter_context(
-            OpenAIVideosSandbox(
-                OpenAIVideosSandboxConfig(
-                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
-                )
-            )
-        )
-        xai = stack.enter_context(
-            XaiSandbox(
-                XaiSandboxConfig(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
-            )
-        )
-        runway = stack.enter_context(
-            RunwaySandbox(
-                RunwaySandboxConfig(
-                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
-                )
-            )
-        )
-        minimax = stack.enter_context(
-            MiniMaxSandbox(
-                MiniMaxSandboxConfig(
-                    queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps
-                )
-            )
-        )
-        env = {
-            "REELFORGE_MINIMAX_BASE_URL": minimax.base_url,  # host only: paths carry /v1, /v2
-            "MINIMAX_API_KEY": minimax.config.api_key,
-            "REELFORGE_RUNWAY_BASE_URL": runway.base_url,  # host only; paths carry /v1
-            "RUNWAYML_API_SECRET": runway.config.api_key,
-            "REELFORGE_XAI_BASE_URL": xai.api_base,  # includes /v1
-            "XAI_API_KEY": xai.config.api_key,
-            "REELFORGE_OPENAI_BASE_URL": openai_videos.api_base,  # includes /v1
-            "OPENAI_API_KEY": openai_videos.config.api_key,
-            # The relay route speaks the same shape: served by the same sandbox.
-            "REELFORGE_APIYI_BASE_URL": openai_videos.api_base,
-            "APIYI_API_KEY": openai_videos.config.api_key,
-            "REELFORGE_SEEDANCE_BASE_URL": seedance.api_base,  # includes /api/v3
-            "ARK_API_KEY": seedance.config.api_key,
-            "REELFORGE_KLING_BASE_URL": kling.base_url,
-            "KLING_API_KEY": kling.config.api_key or "",
-            "REELFORGE_GEMINI_BASE_URL": veo.base_url,
-            "GEMINI_API_KEY": veo.config.api_key,
-            "REELFORGE_POLL_SECONDS": POLL_SECONDS,
-        }
-        for name in ("KLING_ACCESS_KEY", "KLING_SECRET_KEY", "GOOGLE_API_KEY"):
+        running: dict[str, LoopbackServer] = {}
+        env = {"REELFORGE_POLL_SECONDS": POLL_SECONDS}
+        for provider, (sandbox, config, env_of) in SANDBOXES.items():
+            config_ = config(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
+            running[provider] = stack.enter_context(sandbox(config_))
+            env.update(env_of(running[provider]))
+        for name in OTHER_KEYS:
             os.environ.pop(name, None)  # the sandboxes' keys only: never a real one
         os.environ.update(env)
         try:
-            yield {
-                "kling": kling,
-                "google": veo,
-                "seedance": seedance,
-                "openai": openai_videos,
-                "xai": xai,
-                "runway": runway,
-                "minimax": minimax,
-            }
+            yield running
         finally:
             os.environ.clear()
             os.environ.update(saved)
