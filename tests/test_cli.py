@@ -115,3 +115,12 @@ def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "cannot write the render" in result.output and "Traceback" not in result.output
     assert blocker.read_text() == "not a folder"  # nothing of the user's is overwritten
+
+
+def test_the_examples_validate() -> None:
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    files = sorted(examples.glob("*.yaml"))
+    assert {f.name for f in files} >= {"night-market.yaml", "provider-tour.yaml"}
+    for file in files:
+        result = runner.invoke(app, ["validate", str(file)])
+        assert result.exit_code == 0, result.output
