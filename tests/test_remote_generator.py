@@ -55,6 +55,10 @@ shots:
     prompt: a lighthouse in a storm
     duration: 6
     model: hailuo-2.3@replicate
+  - id: ray
+    prompt: a hot-air balloon at dawn
+    duration: 5
+    model: luma-ray-flash-2
 """
 
 
@@ -81,7 +85,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
             servers["runway"],
             servers["minimax"],
         )
-        fal, replicate = servers["fal"], servers["replicate"]
+        fal, replicate, luma = servers["fal"], servers["replicate"], servers["luma"]
 
         def submits() -> tuple[int, ...]:
             return (
@@ -94,14 +98,15 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
                 minimax.submits,
                 fal.submits,
                 replicate.submits,
+                luma.submits,
             )
 
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert submits() == (1,) * 9  # one paid submit per remote shot
+        assert submits() == (1,) * 10  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert submits() == (1,) * 9  # unchanged: nothing submitted again
+        assert submits() == (1,) * 10  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    shot_frames = [48, 72, 96, 120, 96, 72, 120, 144, 120, 144]
+    shot_frames = [48, 72, 96, 120, 96, 72, 120, 144, 120, 144, 120]
     assert info.frames == first.plan.timeline.frames == sum(shot_frames) - 12
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
@@ -121,6 +126,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         "hailuo-2.3",
         "kling-v3-std@fal",
         "hailuo-2.3@replicate",
+        "luma-ray-flash-2",
     ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 

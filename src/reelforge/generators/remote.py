@@ -40,6 +40,9 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     # v1 Hailuo and v2 MiniMax-H3 share the channel; the adapter picks the API by model. No
     # idempotency key or task listing: an ambiguous submit cannot be reconciled.
     ("minimax", "minimax-api"): ("reelforge.providers.minimax", "MiniMaxAdapter", ()),
+    # Luma: no idempotency key; an ambiguous submit is reconciled by listing generations and
+    # matching the echoed request. Keyframes are URLs only (local frames are refused).
+    ("luma", "dream-machine-api"): ("reelforge.providers.luma", "LumaAdapter", ()),
     ("fal", "fal-queue"): ("reelforge.providers.fal", "FalAdapter", ()),
     ("replicate", "replicate-predictions"): (
         "reelforge.providers.replicate",

@@ -25,6 +25,7 @@ from .errors import (
 )
 from .fal import FalAdapter, FalCredentials, FalOptions
 from .kling import KlingAdapter, KlingCredentials, KlingOptions
+from .luma import LumaAdapter, LumaCredentials, LumaOptions
 from .minimax import HailuoAdapter, MiniMaxAdapter, MiniMaxH3Adapter, MiniMaxOptions
 from .openai_videos import ApiyiVideosAdapter, OpenAIVideosAdapter, OpenAIVideosOptions
 from .replicate import ReplicateAdapter, ReplicateCredentials, ReplicateOptions
@@ -63,6 +64,9 @@ __all__ = [
     "KlingAdapter",
     "KlingCredentials",
     "KlingOptions",
+    "LumaAdapter",
+    "LumaCredentials",
+    "LumaOptions",
     "MiniMaxAdapter",
     "MiniMaxH3Adapter",
     "MiniMaxOptions",

@@ -3,6 +3,8 @@ adapters are tested end to end over real HTTP without the network or a bill."""
 
 from .fal import FalFault, FalSandbox, FalSandboxConfig
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
+from .luma import Fault as LumaFault
+from .luma import LumaSandbox, LumaSandboxConfig
 from .minimax import Fault as MiniMaxFault
 from .minimax import MiniMaxSandbox, MiniMaxSandboxConfig
 from .openai_videos import Fault as OpenAIVideosFault
@@ -25,6 +27,9 @@ __all__ = [
     "KlingSandbox",
     "KlingSandboxConfig",
     "LoopbackServer",
+    "LumaFault",
+    "LumaSandbox",
+    "LumaSandboxConfig",
     "MiniMaxFault",
     "MiniMaxSandbox",
     "MiniMaxSandboxConfig",

@@ -13,6 +13,7 @@ from typing import Any
 
 from reelforge.sandbox.fal import FalSandbox, FalSandboxConfig
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox.luma import LumaSandbox, LumaSandboxConfig
 from reelforge.sandbox.minimax import MiniMaxSandbox, MiniMaxSandboxConfig
 from reelforge.sandbox.openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
 from reelforge.sandbox.replicate import ReplicateSandbox, ReplicateSandboxConfig
@@ -49,6 +50,8 @@ SANDBOXES: dict[str, tuple[type[Any], type[Any], Env]] = {
         "REELFORGE_RUNWAY_BASE_URL": s.base_url, "RUNWAYML_API_SECRET": s.config.api_key}),
     "minimax": (MiniMaxSandbox, MiniMaxSandboxConfig, lambda s: {  # paths carry /v1, /v2
         "REELFORGE_MINIMAX_BASE_URL": s.base_url, "MINIMAX_API_KEY": s.config.api_key}),
+    "luma": (LumaSandbox, LumaSandboxConfig, lambda s: {  # includes /dream-machine/v1
+        "REELFORGE_LUMA_BASE_URL": s.api_base, "LUMAAI_API_KEY": s.config.api_key}),
     "fal": (FalSandbox, FalSandboxConfig, lambda s: {  # the queue host
         "REELFORGE_FAL_BASE_URL": s.base_url, "FAL_KEY": s.config.api_key}),
     "replicate": (ReplicateSandbox, ReplicateSandboxConfig, lambda s: {  # paths carry /v1
