@@ -59,6 +59,10 @@ shots:
     prompt: a hot-air balloon at dawn
     duration: 5
     model: luma-ray-flash-2
+  - id: aggregator
+    prompt: a fox in the snow
+    duration: 5
+    model: kling-v3-std@atlas
 """
 
 
@@ -86,6 +90,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
             servers["minimax"],
         )
         fal, replicate, luma = servers["fal"], servers["replicate"], servers["luma"]
+        atlas = servers["atlas"]
 
         def submits() -> tuple[int, ...]:
             return (
@@ -99,14 +104,15 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
                 fal.submits,
                 replicate.submits,
                 luma.submits,
+                atlas.submits,
             )
 
         first = reelforge.render(path, tmp_path / "out", workers=2)
-        assert submits() == (1,) * 10  # one paid submit per remote shot
+        assert submits() == (1,) * 11  # one paid submit per remote shot
         again = reelforge.render(path, tmp_path / "out2", workers=2)
-        assert submits() == (1,) * 10  # unchanged: nothing submitted again
+        assert submits() == (1,) * 11  # unchanged: nothing submitted again
     info = probe(first.cut, count_frames=True)
-    shot_frames = [48, 72, 96, 120, 96, 72, 120, 144, 120, 144, 120]
+    shot_frames = [48, 72, 96, 120, 96, 72, 120, 144, 120, 144, 120, 120]
     assert info.frames == first.plan.timeline.frames == sum(shot_frames) - 12
     remote = first.shots[1]
     assert remote.meta["task_id"] in kling.book.tasks
@@ -127,6 +133,7 @@ def test_provider_routes_render_through_their_sandboxes_once(tmp_path: Path) -> 
         "kling-v3-std@fal",
         "hailuo-2.3@replicate",
         "luma-ray-flash-2",
+        "kling-v3-std@atlas",
     ]
     assert first.shots[2].meta["provider"] == "google" and first.shots[2].meta["task_id"]
 

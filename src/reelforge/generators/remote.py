@@ -49,6 +49,21 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
         "ReplicateAdapter",
         (),
     ),
+    # Aggregators through one table-driven adapter (providers/aggregator/profiles.yaml). None
+    # documents an idempotency key: an ambiguous submit raises AmbiguousSubmit, never resubmits.
+    ("atlascloud", "atlas-predictions"): ("reelforge.providers.aggregator", "AtlasAdapter", ()),
+    ("wavespeed", "wavespeed-predictions"): (
+        "reelforge.providers.aggregator",
+        "WaveSpeedAdapter",
+        (),
+    ),
+    ("higgsfield", "higgsfield-queue"): ("reelforge.providers.aggregator", "HiggsfieldAdapter", ()),
+    # sora-2@aimlapi is retired upstream (2026-09-24): excluded here as well as by the check.
+    ("aimlapi", "aimlapi-video"): (
+        "reelforge.providers.aggregator",
+        "AimlapiAdapter",
+        ("openai/sora-",),
+    ),
     # xAI Grok Imagine: no idempotency key and no listing; re-attach is in-process only.
     ("xai", "xai-api"): ("reelforge.providers.xai", "XaiAdapter", ()),
     # The OpenAI videos shape: Sora itself is retired (refused by the catalogue check), but

@@ -5,6 +5,15 @@ Import from here; the submodules are layout, not API::
     from reelforge.providers import KlingAdapter, Succeeded, ModerationRejected
 """
 
+from .aggregator import (
+    AggregatorAdapter,
+    AggregatorOptions,
+    AggregatorProfile,
+    AimlapiAdapter,
+    AtlasAdapter,
+    HiggsfieldAdapter,
+    WaveSpeedAdapter,
+)
 from .base import Adapter
 from .config import base_url_env, resolve_base_url, resolve_keys
 from .errors import (
@@ -48,8 +57,13 @@ from .xai import XaiAdapter, XaiOptions
 
 __all__ = [
     "Adapter",
+    "AggregatorAdapter",
+    "AggregatorOptions",
+    "AggregatorProfile",
+    "AimlapiAdapter",
     "AmbiguousSubmit",
     "ApiyiVideosAdapter",
+    "AtlasAdapter",
     "AuthError",
     "Canceled",
     "ConcurrencyLimited",
@@ -60,6 +74,7 @@ __all__ = [
     "FalOptions",
     "GeminiCredentials",
     "HailuoAdapter",
+    "HiggsfieldAdapter",
     "InvalidRequest",
     "KlingAdapter",
     "KlingCredentials",
@@ -99,6 +114,7 @@ __all__ = [
     "Unsupported",
     "VeoAdapter",
     "VeoOptions",
+    "WaveSpeedAdapter",
     "WireRequest",
     "XaiAdapter",
     "XaiOptions",

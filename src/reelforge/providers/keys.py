@@ -25,6 +25,10 @@ PRIMARY_KEY: dict[str, str] = {
     "xai": "XAI_API_KEY",
     "fal": "FAL_KEY",
     "replicate": "REPLICATE_API_TOKEN",
+    "atlas": "ATLASCLOUD_API_KEY",
+    "wavespeed": "WAVESPEED_API_KEY",
+    "higgsfield": "HF_KEY",
+    "aimlapi": "AIMLAPI_API_KEY",
 }
 
 

@@ -1,6 +1,15 @@
 """Loopback stand-ins for commercial video APIs, speaking each provider's wire contract, so
 adapters are tested end to end over real HTTP without the network or a bill."""
 
+from .aggregator import (
+    AggregatorSandbox,
+    AggregatorSandboxConfig,
+    AimlapiSandbox,
+    AtlasSandbox,
+    HiggsfieldSandbox,
+    WaveSpeedSandbox,
+)
+from .aggregator import Fault as AggregatorFault
 from .fal import FalFault, FalSandbox, FalSandboxConfig
 from .kling import Fault, KlingSandbox, KlingSandboxConfig
 from .luma import Fault as LumaFault
@@ -20,10 +29,16 @@ from .xai import Fault as XaiFault
 from .xai import XaiSandbox, XaiSandboxConfig
 
 __all__ = [
+    "AggregatorFault",
+    "AggregatorSandbox",
+    "AggregatorSandboxConfig",
+    "AimlapiSandbox",
+    "AtlasSandbox",
     "FalFault",
     "FalSandbox",
     "FalSandboxConfig",
     "Fault",
+    "HiggsfieldSandbox",
     "KlingSandbox",
     "KlingSandboxConfig",
     "LoopbackServer",
@@ -50,6 +65,7 @@ __all__ = [
     "VeoFault",
     "VeoSandbox",
     "VeoSandboxConfig",
+    "WaveSpeedSandbox",
     "XaiFault",
     "XaiSandbox",
     "XaiSandboxConfig",

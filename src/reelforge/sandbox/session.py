@@ -11,6 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from reelforge.sandbox.aggregator import (
+    AggregatorSandboxConfig,
+    AimlapiSandbox,
+    AtlasSandbox,
+    HiggsfieldSandbox,
+    WaveSpeedSandbox,
+)
 from reelforge.sandbox.fal import FalSandbox, FalSandboxConfig
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
 from reelforge.sandbox.luma import LumaSandbox, LumaSandboxConfig
@@ -28,7 +35,7 @@ POLL_SECONDS = "0.2"
 
 # Real credentials that must not leak into a sandboxed run next to the sandboxes' own keys.
 OTHER_KEYS = ("KLING_ACCESS_KEY", "KLING_SECRET_KEY", "GOOGLE_API_KEY", "FAL_KEY_ID",
-              "FAL_KEY_SECRET")  # fmt: skip
+              "FAL_KEY_SECRET", "HF_API_KEY", "HF_API_SECRET", "AIML_API_KEY")  # fmt: skip
 
 # provider → (sandbox class, its config class, the env vars pointing the adapter at it). Each
 # base URL means what that provider's own SDK means by one (host only, or host + version).
@@ -56,6 +63,11 @@ SANDBOXES: dict[str, tuple[type[Any], type[Any], Env]] = {
         "REELFORGE_FAL_BASE_URL": s.base_url, "FAL_KEY": s.config.api_key}),
     "replicate": (ReplicateSandbox, ReplicateSandboxConfig, lambda s: {  # paths carry /v1
         "REELFORGE_REPLICATE_BASE_URL": s.base_url, "REPLICATE_API_TOKEN": s.config.api_token}),
+    # Aggregators: one generic sandbox speaking each profile's family (env(): base URL + key).
+    "atlas": (AtlasSandbox, AggregatorSandboxConfig, lambda s: s.env()),
+    "wavespeed": (WaveSpeedSandbox, AggregatorSandboxConfig, lambda s: s.env()),
+    "higgsfield": (HiggsfieldSandbox, AggregatorSandboxConfig, lambda s: s.env()),
+    "aimlapi": (AimlapiSandbox, AggregatorSandboxConfig, lambda s: s.env()),
 }  # fmt: skip
 
 
