@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import av
 import pytest
@@ -229,7 +230,8 @@ def test_base_url_override_from_env(luma: LumaSandbox, monkeypatch: pytest.Monke
     state, _, _ = run(full_run(adapter, shot()))
     assert isinstance(state, Succeeded)
     monkeypatch.delenv("REELFORGE_LUMA_BASE_URL")
-    assert LumaAdapter().base_url == DEFAULT_BASE_URL == "https://api.lumalabs.ai/dream-machine/v1"
+    assert LumaAdapter().base_url == DEFAULT_BASE_URL
+    assert urlsplit(DEFAULT_BASE_URL)[:3] == ("https", "api.lumalabs.ai", "/dream-machine/v1")
 
 
 def test_missing_key_names_env_and_command() -> None:
