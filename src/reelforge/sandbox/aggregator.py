@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import shutil
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -81,7 +80,6 @@ class AggregatorSandbox(LoopbackServer):
             self.config.api_key = f"{key}-id:{key}-secret" if many else key
         self.latency = self.config.latency
         self.cdn = cdn
-        self.faults: deque[Fault] = deque()
         self.submits = 0
         c = self.config
         self.book = TaskBook(
@@ -123,10 +121,6 @@ class AggregatorSandbox(LoopbackServer):
         values = self.api_key.split(":", 1) if len(names) > 1 else [self.api_key]
         return {self.profile.base_url_env: self.base_url, **dict(zip(names, values, strict=True))}
 
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
     def task(self, task_id: str) -> AggregatorTask | None:
         return self.book.get(task_id)
 
@@ -153,14 +147,6 @@ class AggregatorSandbox(LoopbackServer):
             body["data"] = None
         set_path(body, p.error_message_paths[0], message)
         return SandboxResponse.json(http_status or status, body, headers)
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
         if fault.delay:

@@ -94,7 +94,6 @@ class FalSandbox(LoopbackServer):
         super().__init__("fal-sandbox")
         self.config = config or FalSandboxConfig()
         self.cdn = cdn
-        self.faults: list[FalFault] = []
         self.jobs: dict[str, FalJob] = {}
         self.submits = 0
         self.workdir = Path(tempfile.mkdtemp(prefix="fal-sandbox-"))
@@ -125,18 +124,6 @@ class FalSandbox(LoopbackServer):
 
     def credentials(self) -> FalCredentials:
         return FalCredentials(self.config.api_key)
-
-    def inject(self, fault: FalFault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
-    def _take(self, kind: str) -> FalFault | None:
-        with self.lock:
-            for f in self.faults:
-                if f.kind in (kind, "any"):
-                    self.faults.remove(f)
-                    return f
-        return None
 
     def _fault(self, f: FalFault) -> SandboxResponse:
         if f.delay:
@@ -210,7 +197,7 @@ class FalSandbox(LoopbackServer):
             return denied
         with self.lock:
             self.submits += 1
-        fault = self._take("submit")
+        fault = self._take_fault("submit")
         if fault is not None and not fault.after_create:
             return self._fault(fault)
         endpoint = req.path.strip("/")
@@ -254,7 +241,7 @@ class FalSandbox(LoopbackServer):
         job = self._job(req)
         if isinstance(job, SandboxResponse):
             return job
-        if fault := self._take("status"):
+        if fault := self._take_fault("status"):
             return self._fault(fault)
         now = time.time()
         urls = self._urls(job.app, job.request_id)
@@ -301,7 +288,7 @@ class FalSandbox(LoopbackServer):
         job = self._job(req)
         if isinstance(job, SandboxResponse):
             return job
-        if fault := self._take("result"):
+        if fault := self._take_fault("result"):
             return self._fault(fault)
         if job.canceled:
             return SandboxResponse.json(400, {"detail": "Request was cancelled"})
@@ -317,7 +304,7 @@ class FalSandbox(LoopbackServer):
         job = self._job(req)
         if isinstance(job, SandboxResponse):
             return job
-        if fault := self._take("cancel"):
+        if fault := self._take_fault("cancel"):
             return self._fault(fault)
         with self.lock:
             if time.time() >= job.due_at:

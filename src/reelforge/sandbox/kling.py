@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -66,7 +66,6 @@ class KlingSandbox(LoopbackServer):
         self.config = config or KlingSandboxConfig()
         self.latency = self.config.latency
         self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
-        self.faults: deque[Fault] = deque()
         self.submits: Counter[str] = Counter()  # POSTs received per external_task_id
         book_config = TaskBookConfig(
             queue_seconds=self.config.queue_seconds,
@@ -95,10 +94,6 @@ class KlingSandbox(LoopbackServer):
             access_key=self.config.access_key, secret_key=self.config.secret_key
         )
 
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
     @property
     def units_charged(self) -> Decimal:
         with self.lock:
@@ -125,14 +120,6 @@ class KlingSandbox(LoopbackServer):
             time.sleep(fault.delay)
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         return self._envelope(fault.status, fault.code, fault.message, None, headers)
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         c = self.config

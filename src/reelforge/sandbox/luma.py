@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -72,7 +71,6 @@ class LumaSandbox(LoopbackServer):
         self.config = config or LumaSandboxConfig()
         self.latency = self.config.latency
         self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
-        self.faults: deque[Fault] = deque()
         self.submits = 0
         c = self.config
         self.book = GenerationBook(
@@ -105,10 +103,6 @@ class LumaSandbox(LoopbackServer):
     def credentials(self) -> LumaCredentials:
         return LumaCredentials(self.config.api_key)
 
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
     def generation(self, gen_id: str) -> LumaGeneration | None:
         return self.book.get(gen_id)
 
@@ -116,14 +110,6 @@ class LumaSandbox(LoopbackServer):
         return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
 
     # -- wire ------------------------------------------------------------------------------------
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
         if fault.delay:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -70,7 +69,6 @@ class MiniMaxSandbox(LoopbackServer):
         self.config = config or MiniMaxSandboxConfig()
         self.latency = self.config.latency
         self.cdn = cdn  # outputs served from here when set (a "foreign" host), else ourselves
-        self.faults: deque[Fault] = deque()
         self.submits = 0
         c = self.config
         self.book = TaskBook(
@@ -99,10 +97,6 @@ class MiniMaxSandbox(LoopbackServer):
 
     def credentials(self) -> MiniMaxCredentials:
         return MiniMaxCredentials(api_key=self.config.api_key)
-
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
 
     @property
     def seconds_charged(self) -> int:
@@ -142,14 +136,6 @@ class MiniMaxSandbox(LoopbackServer):
         if version == "v1":
             return self.v1_error(code, message)
         return self.v2_error(code, message)
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _fault_response(self, fault: Fault, version: str) -> SandboxResponse:
         if fault.delay:

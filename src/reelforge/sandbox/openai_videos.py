@@ -64,7 +64,6 @@ class OpenAIVideosSandbox(LoopbackServer):
         self.config = config or OpenAIVideosSandboxConfig()
         self.latency = self.config.latency
         self.cdn = cdn  # when set, content answers 302 to a file there (a "foreign" host)
-        self.faults: deque[Fault] = deque()
         self.submits: Counter[str] = Counter()  # create/remix POSTs received, per prompt
         self._submit_times: deque[float] = deque()
         self.book = VideoBook(
@@ -99,10 +98,6 @@ class OpenAIVideosSandbox(LoopbackServer):
         super().stop()
         shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
 
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
     def expire_assets(self) -> None:
         with self.lock:
             for video in self.book.videos.values():
@@ -121,14 +116,6 @@ class OpenAIVideosSandbox(LoopbackServer):
         if self.config.poll_after_ms is not None and video.status in ("queued", "in_progress"):
             headers["openai-poll-after-ms"] = str(self.config.poll_after_ms)
         return SandboxResponse.json(200, video.as_object(), headers)
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
         if fault.delay:

@@ -85,7 +85,6 @@ class ReplicateSandbox(LoopbackServer):
         super().__init__("replicate-sandbox")
         self.config = config or ReplicateSandboxConfig()
         self.cdn = cdn
-        self.faults: list[ReplicateFault] = []
         self.predictions: dict[str, Prediction] = {}
         self.submits = 0
         self.workdir = Path(tempfile.mkdtemp(prefix="replicate-sandbox-"))
@@ -101,10 +100,6 @@ class ReplicateSandbox(LoopbackServer):
 
     def credentials(self) -> ReplicateCredentials:
         return ReplicateCredentials(self.config.api_token)
-
-    def inject(self, fault: ReplicateFault) -> None:
-        with self.lock:
-            self.faults.append(fault)
 
     def age_outputs(self, seconds: float) -> None:
         """Pretend every prediction finished ``seconds`` earlier (expiry tests)."""
@@ -122,14 +117,6 @@ class ReplicateSandbox(LoopbackServer):
                 for f in self.cdn.files.values():
                     if f.expires_at is not None:
                         f.expires_at -= seconds
-
-    def _take(self, kind: str) -> ReplicateFault | None:
-        with self.lock:
-            for f in self.faults:
-                if f.kind in (kind, "any"):
-                    self.faults.remove(f)
-                    return f
-        return None
 
     def _problem(
         self, status: int, title: str, detail: str, headers: dict[str, str] | None = None
@@ -230,7 +217,7 @@ class ReplicateSandbox(LoopbackServer):
             return denied
         with self.lock:
             self.submits += 1
-        fault = self._take("submit")
+        fault = self._take_fault("submit")
         if fault is not None and not fault.after_create:
             return self._fault(fault)
         try:
@@ -304,7 +291,7 @@ class ReplicateSandbox(LoopbackServer):
         p = self._lookup(req)
         if isinstance(p, SandboxResponse):
             return p
-        if fault := self._take("get"):
+        if fault := self._take_fault("get"):
             return self._fault(fault)
         return SandboxResponse.json(200, self.as_json(p))
 
@@ -312,7 +299,7 @@ class ReplicateSandbox(LoopbackServer):
         p = self._lookup(req)
         if isinstance(p, SandboxResponse):
             return p
-        if fault := self._take("cancel"):
+        if fault := self._take_fault("cancel"):
             return self._fault(fault)
         self._advance(p)
         with self.lock:
@@ -323,7 +310,7 @@ class ReplicateSandbox(LoopbackServer):
     def _list(self, req: SandboxRequest) -> SandboxResponse:
         if denied := self._auth(req):
             return denied
-        if fault := self._take("list"):
+        if fault := self._take_fault("list"):
             return self._fault(fault)
         with self.lock:
             items = sorted(self.predictions.values(), key=lambda p: -p.created_at)

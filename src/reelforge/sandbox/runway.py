@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -78,7 +77,6 @@ class RunwaySandbox(LoopbackServer):
         self.config = config or RunwaySandboxConfig()
         self.latency = self.config.latency
         self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
-        self.faults: deque[Fault] = deque()
         self.submits = 0
         c = self.config
         self.book = TaskBook(
@@ -107,10 +105,6 @@ class RunwaySandbox(LoopbackServer):
     def credentials(self) -> RunwayCredentials:
         return RunwayCredentials(self.config.api_key)
 
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
     def task(self, task_id: str) -> RunwayTask | None:
         return self.book.get(task_id)
 
@@ -123,14 +117,6 @@ class RunwaySandbox(LoopbackServer):
         return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
 
     # -- wire ------------------------------------------------------------------------------------
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
         if fault.delay:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -81,7 +80,6 @@ class SeedanceSandbox(LoopbackServer):
         self.config = config or SeedanceSandboxConfig()
         self.latency = self.config.latency
         self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
-        self.faults: deque[Fault] = deque()
         self.submits = 0  # POSTs received (accepted or not)
         c = self.config
         self.book = TaskBook(
@@ -115,10 +113,6 @@ class SeedanceSandbox(LoopbackServer):
     def credentials(self) -> SeedanceCredentials:
         return SeedanceCredentials(api_key=self.config.api_key)
 
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
     @property
     def tokens_charged(self) -> int:
         with self.lock:
@@ -128,14 +122,6 @@ class SeedanceSandbox(LoopbackServer):
         return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
 
     # -- wire ------------------------------------------------------------------------------------
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
         if fault.delay:

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,9 +74,25 @@ class LoopbackServer:
         self.files: dict[str, PublishedFile] = {}
         self.latency = 0.0  # seconds added to every answer
         self.lock = threading.RLock()
+        self.faults: deque[Any] = deque()  # scripted faults, see inject()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.add_route("GET", "/files/{name}", self._serve_file)
+
+    # -- scripted faults -------------------------------------------------------------------------
+
+    def inject(self, fault: Any) -> None:
+        """Queue a fault; the first request of its ``kind`` ("any": every kind) takes it once."""
+        with self.lock:
+            self.faults.append(fault)
+
+    def _take_fault(self, kind: str) -> Any | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.kind in (kind, "any"):
+                    self.faults.remove(fault)
+                    return fault
+        return None
 
     # -- routes and files ------------------------------------------------------------------------
 

@@ -82,7 +82,6 @@ class VeoSandbox(LoopbackServer):
         self.config = config or VeoSandboxConfig()
         self.latency = self.config.latency
         self.cdn = cdn  # outputs served from here (a "foreign" host, no key) when set
-        self.faults: list[VeoFault] = []
         self.submits = 0  # POSTs received, whatever their outcome
         self.stored: dict[str, _StoredFile] = {}
         c = self.config
@@ -107,10 +106,6 @@ class VeoSandbox(LoopbackServer):
 
     def credentials(self) -> GeminiCredentials:
         return GeminiCredentials(self.config.api_key)
-
-    def inject(self, fault: VeoFault) -> None:
-        with self.lock:
-            self.faults.append(fault)
 
     def expire_files(self) -> None:
         super().expire_files()
@@ -147,14 +142,6 @@ class VeoSandbox(LoopbackServer):
                 }
             ]
         return self._error(fault.status, fault.google_status, fault.message, details)
-
-    def _take_fault(self, kind: str) -> VeoFault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         problem = check_key(

@@ -75,7 +75,6 @@ class XaiSandbox(LoopbackServer):
         self.latency = self.config.latency
         self._owns_cdn = cdn is None
         self.cdn = cdn or LoopbackServer("xai-vidgen")  # outputs live on another origin
-        self.faults: deque[Fault] = deque()
         self.submits: Counter[str] = Counter()  # submits received, per prompt
         self._submit_times: deque[float] = deque()
         self.book = JobBook(
@@ -124,10 +123,6 @@ class XaiSandbox(LoopbackServer):
             self.cdn.stop()
         shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
 
-    def inject(self, fault: Fault) -> None:
-        with self.lock:
-            self.faults.append(fault)
-
     def expire_outputs(self) -> None:
         """Every output URL goes stale at once (vidgen URLs are temporary)."""
         self.cdn.expire_files()
@@ -137,14 +132,6 @@ class XaiSandbox(LoopbackServer):
     @staticmethod
     def _answer(rejection: Rejection, headers: dict[str, str] | None = None) -> SandboxResponse:
         return SandboxResponse.json(rejection[0], rejection[1], headers)
-
-    def _take_fault(self, kind: str) -> Fault | None:
-        with self.lock:
-            for fault in self.faults:
-                if fault.kind in (kind, "any"):
-                    self.faults.remove(fault)
-                    return fault
-        return None
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
         if fault.delay:
