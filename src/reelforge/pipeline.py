@@ -156,7 +156,6 @@ def render_production(
     preset: str | None = None,
     workers: int | None = None,
 ) -> RenderResult:
-    from reelforge.assembly.soundtrack import build_soundtrack
     from reelforge.audio.loudness import measure_loudness
     from reelforge.generators.registry import get_generator
     from reelforge.report.thumbnails import frame_thumbnails
@@ -203,6 +202,9 @@ def render_production(
             soundtrack = None
             if cached_cut is None:
                 on_event(StageEvent("audio", "started"))
+                # Imported here, not at the top: scipy must not delay the start of speech.
+                from reelforge.assembly.soundtrack import build_soundtrack
+
                 soundtrack = build_soundtrack(plan, work)  # overlaps the shot renders
                 on_event(StageEvent("audio", "done"))
             outcomes = runner.collect()

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reelforge._exceptions import AudioError, MediaError
-from reelforge.audio.limiter import limit
 from reelforge.audio.wavio import FloatArray, read_wav, write_wav
 from reelforge.media.ffmpeg import run_ffmpeg
 
@@ -179,6 +178,8 @@ def normalize_loudness(
         if in_tp + (goal - in_i) > tp - 0.1:
             # The gain would push peaks over the ceiling and loudnorm would go dynamic: shave the
             # peaks (to a little under, since limiting lowers the loudness that sets the gain).
+            from reelforge.audio.limiter import limit  # scipy: only when peaks need shaving
+
             limited, reduction = limit(
                 samples, tp - _LIMIT_MARGIN - (goal - in_i), sample_rate=sample_rate
             )
