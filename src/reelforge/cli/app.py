@@ -86,10 +86,10 @@ def render(
         f"Rendered [bold]{loaded.production.title}[/] in {result.wall_seconds:.1f}s "
         f"({generated} shot(s) generated, {len(result.shots) - generated} from cache)."
     )
-    console.print(f"cut:    {result.cut}", markup=False)
+    console.print(f"cut:    {result.cut.resolve()}", markup=False)
     if result.srt:
-        console.print(f"subs:   {result.srt}", markup=False)
-    console.print(f"report: {result.report}", markup=False)
+        console.print(f"subs:   {result.srt.resolve()}", markup=False)
+    console.print(f"report: {result.report.resolve()}", markup=False)
     console.print(f"run:    {result.run_id}", markup=False)
 
 
