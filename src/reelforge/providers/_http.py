@@ -28,6 +28,15 @@ def same_origin(url: str | httpx.URL, base_url: str) -> bool:
     return origin(url) == origin(base_url)
 
 
+def error_payload(response: httpx.Response) -> Any:
+    """An error response's JSON body, or the start of its text when it is not JSON (a proxy's
+    HTML page, a truncated body): kept on the typed error for the user to read."""
+    try:
+        return response.json()
+    except ValueError:
+        return {"body": response.text[:500]}
+
+
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:120] or "output"
 

@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..config import resolve_keys
 from ..errors import (
@@ -170,10 +171,7 @@ class AggregatorAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload: Any = error_payload(response)
         err = self.make_error(
             response.status_code,
             self._message(payload),

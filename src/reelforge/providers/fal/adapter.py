@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import origin
+from .._http import error_payload, origin
 from ..base import Adapter
 from ..config import resolve_base_url, resolve_keys
 from ..errors import AmbiguousSubmit, ProviderError, TransientProviderError, Unsupported
@@ -135,10 +135,7 @@ class FalAdapter(Adapter):
         task_id: str | None = None,
         stage: str = "input",
     ) -> ProviderError:
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload: Any = error_payload(response)
         body = payload if isinstance(payload, dict) else {}
         message, item_type = detail_text(body.get("detail"))
         error_type = body.get("error_type") or item_type or response.headers.get("x-fal-error-type")

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..errors import (
     InvalidRequest,
@@ -93,10 +94,7 @@ class KlingAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload = error_payload(response)
         code = payload.get("code") if isinstance(payload, dict) else None
         message = payload.get("message", "") if isinstance(payload, dict) else ""
         retry = response.headers.get("Retry-After")

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..errors import (
     AmbiguousSubmit,
@@ -105,10 +106,7 @@ class LumaAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload: Any = error_payload(response)
         message = ""
         if isinstance(payload, dict):
             detail = payload.get("detail") or payload.get("error") or payload.get("message") or ""

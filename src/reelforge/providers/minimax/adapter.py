@@ -24,6 +24,7 @@ from urllib.parse import quote
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..errors import AmbiguousSubmit, ProviderError, TransientProviderError
 from ..state import (
@@ -127,10 +128,7 @@ class MiniMaxAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload = error_payload(response)
         code, message = None, ""
         if isinstance(payload, dict):
             err, base = payload.get("error"), payload.get("base_resp")

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..config import resolve_keys
 from ..errors import (
@@ -185,10 +186,7 @@ class OpenAIVideosAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload = error_payload(response)
         return error_for(
             response.status_code,
             payload,

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..config import resolve_base_url, resolve_keys
 from ..errors import (
@@ -126,10 +127,7 @@ class ReplicateAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload: Any = error_payload(response)
         body = payload if isinstance(payload, dict) else {}
         retry: float | None = None
         if header := response.headers.get("Retry-After"):

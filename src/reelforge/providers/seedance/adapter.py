@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..errors import (
     AmbiguousSubmit,
@@ -124,10 +125,7 @@ class SeedanceAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload = error_payload(response)
         err = payload.get("error") if isinstance(payload, dict) else None
         if isinstance(err, dict):
             code, message = err.get("code"), err.get("message", "")

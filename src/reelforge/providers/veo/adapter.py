@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
+from .._http import error_payload
 from ..base import Adapter
 from ..config import resolve_base_url, resolve_keys
 from ..errors import (
@@ -121,10 +122,7 @@ class VeoAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        try:
-            payload: Any = response.json()
-        except ValueError:
-            payload = {"body": response.text[:500]}
+        payload: Any = error_payload(response)
         err = payload.get("error") if isinstance(payload, dict) else None
         err = err if isinstance(err, dict) else {}
         retry = retry_delay(err.get("details"))
