@@ -40,6 +40,7 @@ from .openai_videos import ApiyiVideosAdapter, OpenAIVideosAdapter, OpenAIVideos
 from .replicate import ReplicateAdapter, ReplicateCredentials, ReplicateOptions
 from .runway import RunwayAdapter, RunwayCredentials, RunwayOptions
 from .seedance import SeedanceAdapter, SeedanceCredentials, SeedanceOptions
+from .seedance.volcengine import VolcengineSeedanceAdapter
 from .state import (
     Canceled,
     Expired,
@@ -53,6 +54,8 @@ from .state import (
     WireRequest,
 )
 from .veo import GeminiCredentials, VeoAdapter, VeoOptions
+from .veo.vertex import VertexCredentials, VertexVeoAdapter
+from .veo.vertex_request import VertexVeoOptions
 from .xai import XaiAdapter, XaiOptions
 
 __all__ = [
@@ -114,6 +117,10 @@ __all__ = [
     "Unsupported",
     "VeoAdapter",
     "VeoOptions",
+    "VertexCredentials",
+    "VertexVeoAdapter",
+    "VertexVeoOptions",
+    "VolcengineSeedanceAdapter",
     "WaveSpeedAdapter",
     "WireRequest",
     "XaiAdapter",

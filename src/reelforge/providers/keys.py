@@ -19,6 +19,7 @@ PRIMARY_KEY: dict[str, str] = {
     "vertex": "GOOGLE_API_KEY",
     "openai": "OPENAI_API_KEY",
     "seedance": "ARK_API_KEY",
+    "volcengine": "VOLCENGINE_ARK_API_KEY",  # ARK_API_KEY also works when set alone
     "runway": "RUNWAYML_API_SECRET",
     "minimax": "MINIMAX_API_KEY",
     "luma": "LUMAAI_API_KEY",

@@ -25,6 +25,7 @@ from .seedance import Fault as SeedanceFault
 from .seedance import SeedanceSandbox, SeedanceSandboxConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 from .veo import VeoFault, VeoSandbox, VeoSandboxConfig
+from .vertex import VertexSandbox, VertexSandboxConfig
 from .xai import Fault as XaiFault
 from .xai import XaiSandbox, XaiSandboxConfig
 
@@ -65,6 +66,8 @@ __all__ = [
     "VeoFault",
     "VeoSandbox",
     "VeoSandboxConfig",
+    "VertexSandbox",
+    "VertexSandboxConfig",
     "WaveSpeedSandbox",
     "XaiFault",
     "XaiSandbox",

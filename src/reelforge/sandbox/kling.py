@@ -1,5 +1,6 @@
 """A loopback Kling: the v1 task API's paths, auth, envelopes, state spellings, error codes,
-moderation, concurrency limit, expiring output URLs and unit usage (research §3).
+moderation, concurrency limit, expiring output URLs and unit usage (research §3), for
+text2video, image2video, omni-video and lip-sync.
 
     with KlingSandbox(KlingSandboxConfig(processing_seconds=0.2)) as kling:
         adapter = KlingAdapter(base_url=kling.base_url, credentials=kling.credentials())
@@ -21,11 +22,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.kling.auth import KlingCredentials
-from .kling_rules import check_auth, check_body
+from .kling_omni import check_request, moderated_text
+from .kling_rules import check_auth
 from .kling_tasks import TaskBook, TaskBookConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
-ROUTES = ("text2video", "image2video")
+ROUTES = ("text2video", "image2video", "omni-video", "lip-sync")
 
 
 @dataclass
@@ -146,17 +148,23 @@ class KlingSandbox(LoopbackServer):
         fault = self._take_fault("submit")
         if fault is not None and not fault.after_create:
             return self._fault_response(fault)
-        if problem := check_body(route, body):
+        if problem := check_request(route, body):
             return self._envelope(*problem)
-        prompt = str(body.get("prompt", "")).lower()
-        if any(w in prompt for w in self.config.blocked_words):
+        if any(w in moderated_text(body) for w in self.config.blocked_words):
             return self._envelope(400, 1301, "Content security policy triggered")
+        source_seconds = None
+        if route == "lip-sync" and "video_id" in body["input"]:
+            # Kling lip-syncs only videos it made (≤ 30 days old): an unknown id is a 1201.
+            source_seconds = self.book.video_seconds(str(body["input"]["video_id"]))
+            if source_seconds is None:
+                return self._envelope(400, 1201, "video_id not found")
         with self.lock:  # check-and-create atomically, or two racing submits both get a slot
             if ext and ext in self.book.external_ids():
                 return self._envelope(400, 1201, f"external_task_id {ext!r} already exists")
             if self.book.active() >= self.config.concurrency_limit:
                 return self._envelope(429, 1303, "parallel task over resource pack limit")
             task = self.book.create(route, body)
+            task.source_seconds = source_seconds
         if fault is not None:
             return self._fault_response(fault)
         data = {k: v for k, v in task.as_data().items() if k != "task_status_msg"}

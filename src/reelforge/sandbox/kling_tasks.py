@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .kling_omni import ClipSpec, lipsync_spec, omni_spec
 from .render import render_clip
 
 LATE_REJECTION = "Failure to pass the risk control system"
@@ -47,6 +48,7 @@ class KlingTask:
     videos: list[dict[str, Any]] = field(default_factory=list)
     units: Decimal | None = None
     updated_at: float = 0.0
+    source_seconds: int | None = None  # lip sync: the length of the Kling video it re-times
 
     @property
     def external_task_id(self) -> str | None:
@@ -112,6 +114,15 @@ class TaskBook:
                     return t
         return None
 
+    def video_seconds(self, video_id: str) -> int | None:
+        """The length of a video this sandbox made, by its video id (None: no such video)."""
+        with self.lock:
+            for t in self.tasks.values():
+                for v in t.videos:
+                    if v.get("id") == video_id:
+                        return int(float(v.get("duration", 0)))
+        return None
+
     def external_ids(self) -> set[str]:
         with self.lock:
             return {t.external_task_id for t in self.tasks.values() if t.external_task_id}
@@ -133,40 +144,35 @@ class TaskBook:
         return task
 
     def _finish(self, task: KlingTask) -> None:
-        prompt = str(task.body.get("prompt", "")).lower()
+        spec = clip_spec(task)
         task.updated_at = time.time()
-        if any(w in prompt for w in self.config.late_blocked_words):
+        if any(w in spec.prompt.lower() for w in self.config.late_blocked_words):
             task.status, task.status_msg, task.units = "failed", LATE_REJECTION, Decimal(0)
             return
         if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
             task.status, task.status_msg = "failed", "Internal error, please try again later"
             task.units = Decimal(0)  # failed tasks are not charged
             return
-        seconds = int(task.body.get("duration", "5"))
         out = self.workdir / f"{task.task_id}.mp4"
         render_clip(
             out,
             task_id=task.task_id,
-            model=str(task.body.get("model_name", "kling-v1")),
-            mode=str(task.body.get("mode", "std")),
-            prompt=str(task.body.get("prompt", "")),
-            seconds=seconds,
+            model=spec.model,
+            mode=spec.mode,
+            prompt=spec.prompt,
+            seconds=spec.seconds,
             fps=self.config.render_fps,
-            aspect=str(task.body.get("aspect_ratio", "16:9")),
-            first_frame=self._frame(task, "image"),
-            last_frame=self._frame(task, "image_tail"),
+            aspect=spec.aspect,
+            first_frame=self._frame(task, spec.first_frame, "first"),
+            last_frame=self._frame(task, spec.last_frame, "last"),
         )
         url = self.publish(out)
-        task.videos = [{"id": f"v{task.task_id}", "url": url, "duration": f"{seconds}.0"}]
+        task.videos = [{"id": f"v{task.task_id}", "url": url, "duration": f"{spec.seconds}.0"}]
         task.status = "succeed"
-        sound = task.body.get("sound") == "on"
-        task.units = units_for(
-            str(task.body.get("model_name")), task.body.get("mode", "std"), sound, seconds
-        )
+        task.units = spec.units
 
-    def _frame(self, task: KlingTask, key: str) -> Path | None:
+    def _frame(self, task: KlingTask, value: str | None, key: str) -> Path | None:
         """Decode a base64 frame for previz; URL frames are not fetched (no network)."""
-        value = task.body.get(key)
         if not value or str(value).startswith(("http://", "https://")):
             return None
         from PIL import Image
@@ -175,6 +181,27 @@ class TaskBook:
         path = self.workdir / f"{task.task_id}-{key}.png"
         image.save(path)
         return path
+
+
+def clip_spec(task: KlingTask) -> ClipSpec:
+    """What a task's output shows and costs, by endpoint."""
+    body = task.body
+    if task.route == "omni-video":
+        return omni_spec(body)
+    if task.route == "lip-sync":
+        return lipsync_spec(body, task.source_seconds)
+    seconds = int(body.get("duration", "5"))
+    model, mode = str(body.get("model_name", "kling-v1")), str(body.get("mode", "std"))
+    return ClipSpec(
+        model=model,
+        mode=mode,
+        prompt=str(body.get("prompt", "")),
+        seconds=seconds,
+        aspect=str(body.get("aspect_ratio", "16:9")),
+        first_frame=body.get("image"),
+        last_frame=body.get("image_tail"),
+        units=units_for(model, mode, body.get("sound") == "on", seconds),
+    )
 
 
 _LIVE = ("submitted", "processing")

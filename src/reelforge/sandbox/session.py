@@ -7,7 +7,7 @@ workers start, so the real adapters run unchanged over real HTTP; it is restored
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -28,6 +28,7 @@ from reelforge.sandbox.runway import RunwaySandbox, RunwaySandboxConfig
 from reelforge.sandbox.seedance import SeedanceSandbox, SeedanceSandboxConfig
 from reelforge.sandbox.server import LoopbackServer
 from reelforge.sandbox.veo import VeoSandbox, VeoSandboxConfig
+from reelforge.sandbox.vertex import VertexSandbox, VertexSandboxConfig
 from reelforge.sandbox.xai import XaiSandbox, XaiSandboxConfig
 
 # Sandboxes answer in a fraction of a second: poll them that often, not at the real APIs' pace.
@@ -47,6 +48,11 @@ SANDBOXES: dict[str, tuple[type[Any], type[Any], Env]] = {
         "REELFORGE_GEMINI_BASE_URL": s.base_url, "GEMINI_API_KEY": s.config.api_key}),
     "seedance": (SeedanceSandbox, SeedanceSandboxConfig, lambda s: {  # includes /api/v3
         "REELFORGE_SEEDANCE_BASE_URL": s.api_base, "ARK_API_KEY": s.config.api_key}),
+    # Volcengine Ark speaks ModelArk's contract on its own host: a second Seedance sandbox.
+    "volcengine": (SeedanceSandbox, SeedanceSandboxConfig, lambda s: {  # includes /api/v3
+        "REELFORGE_VOLCENGINE_BASE_URL": s.api_base, "VOLCENGINE_ARK_API_KEY": s.config.api_key}),
+    # Vertex: host only (paths carry /v1), bearer token, project and location; also its GCS.
+    "vertex": (VertexSandbox, VertexSandboxConfig, lambda s: s.env()),
     "openai": (OpenAIVideosSandbox, OpenAIVideosSandboxConfig, lambda s: {  # includes /v1
         "REELFORGE_OPENAI_BASE_URL": s.api_base, "OPENAI_API_KEY": s.config.api_key,
         # The relay route speaks the same shape: served by the same sandbox.
@@ -71,17 +77,31 @@ SANDBOXES: dict[str, tuple[type[Any], type[Any], Env]] = {
 }  # fmt: skip
 
 
+def start_sandboxes(
+    stack: ExitStack, *, providers: Iterable[str] | None = None, render_fps: int = 24
+) -> tuple[dict[str, LoopbackServer], dict[str, str]]:
+    """Start the named sandboxes (default: all) on ``stack`` without touching ``os.environ``;
+    returns provider → running sandbox, and the environment that points the adapters at them
+    (`reel sandbox` prints it for another shell). Unknown names raise ValueError."""
+    names = list(SANDBOXES) if providers is None else list(dict.fromkeys(providers))
+    if unknown := [n for n in names if n not in SANDBOXES]:
+        raise ValueError(f"no sandbox for {', '.join(unknown)}; choose from {', '.join(SANDBOXES)}")
+    running: dict[str, LoopbackServer] = {}
+    env = {"REELFORGE_POLL_SECONDS": POLL_SECONDS}
+    for provider in names:
+        sandbox, config, env_of = SANDBOXES[provider]
+        config_ = config(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
+        running[provider] = stack.enter_context(sandbox(config_))
+        env.update(env_of(running[provider]))
+    return running, env
+
+
 @contextmanager
 def sandboxes(*, render_fps: int = 24) -> Iterator[dict[str, LoopbackServer]]:
     """Start the sandboxes; yields provider → running sandbox (its counters, its log)."""
     saved = dict(os.environ)
     with ExitStack() as stack:
-        running: dict[str, LoopbackServer] = {}
-        env = {"REELFORGE_POLL_SECONDS": POLL_SECONDS}
-        for provider, (sandbox, config, env_of) in SANDBOXES.items():
-            config_ = config(queue_seconds=0.2, processing_seconds=0.5, render_fps=render_fps)
-            running[provider] = stack.enter_context(sandbox(config_))
-            env.update(env_of(running[provider]))
+        running, env = start_sandboxes(stack, render_fps=render_fps)
         for name in OTHER_KEYS:
             os.environ.pop(name, None)  # the sandboxes' keys only: never a real one
         os.environ.update(env)

@@ -105,7 +105,10 @@ def build_body(
     if profile.model_field:
         body[profile.model_field] = model
 
-    wanted = options.sound if options.sound is not None else bool(request.sound or request.dialogue)
+    wanted = options.sound
+    if wanted is None:  # the catalogue's plan knows whether the route makes audio at all
+        shot_wants = bool(request.sound or request.dialogue)
+        wanted = settings.audio if settings is not None else shot_wants
     audio = bool(wanted and f.sound)
     if wanted and not f.sound and options.sound:
         warnings.append(f"{profile.label} takes no sound toggle for {model}; sound dropped")
@@ -126,6 +129,11 @@ def build_body(
             body[name] = value
         elif value:
             warnings.append(f"{profile.label} {model} takes no {label}; dropped")
+    refs = sum(len(e.references) for e in request.elements)
+    if refs:  # no profile maps reference images: say so rather than drop them silently
+        warnings.append(f"{profile.label} {model}: {refs} reference image(s) not sent; dropped")
+    if request.seed:
+        warnings.append(f"{profile.label} {model}: no seed is sent; the render is not repeatable")
     if f.duration:
         snapped = getattr(settings, "duration_s", None)
         seconds = options.duration or snapped or math.ceil(request.duration - 1e-9)

@@ -1,4 +1,5 @@
-"""The Kling adapter for the v1 task API (research §3): text2video and image2video."""
+"""The Kling adapter for the v1 task API (research §3): text2video and image2video, Omni
+(omni-video, picked by the wire model) and lip sync."""
 
 from __future__ import annotations
 
@@ -30,8 +31,12 @@ from ..state import (
 )
 from .auth import KlingCredentials
 from .codes import error_for
+from .lipsync import MODEL as LIPSYNC_MODEL
+from .lipsync import ROUTE as LIPSYNC_ROUTE
+from .lipsync import LipSyncInput, build_lipsync_body
+from .omni import build_omni_body, is_omni
 from .options import KlingOptions
-from .request import build_body
+from .request import build_body, model_name
 
 DEFAULT_BASE_URL = "https://api-singapore.klingai.com"
 OUTPUT_LIFETIME = 30 * 24 * 3600  # Kling deletes outputs after 30 days
@@ -52,6 +57,7 @@ class KlingAdapter(Adapter):
     provider: ClassVar[str] = "kling"
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     billing_unit: ClassVar[str] = "unit"  # Kling resource-pack units (final_unit_deduction)
+    find_by: ClassVar[str] = "key"
     can_cancel: ClassVar[bool] = False
     poll_interval: ClassVar[float] = 5.0
 
@@ -79,7 +85,17 @@ class KlingAdapter(Adapter):
         idempotency_key: str | None = None,
     ) -> WireRequest:
         opts = KlingOptions.model_validate(dict(options or {}))
-        route, body, warnings = build_body(request, opts, idempotency_key)
+        # The wire model picks the endpoint: Omni models have their own (research §3.4).
+        if is_omni(model_name(request, opts)):
+            route, body, warnings = build_omni_body(request, opts, idempotency_key)
+        elif opts.video_url or opts.element_ids:
+            raise InvalidRequest(
+                "video_url and element_ids are Omni options (kling-video-* models)",
+                provider=self.provider,
+                model=model_name(request, opts),
+            )
+        else:
+            route, body, warnings = build_body(request, opts, idempotency_key)
         return WireRequest(
             provider=self.provider,
             model=body["model_name"],
@@ -90,6 +106,38 @@ class KlingAdapter(Adapter):
             idempotency_key=body["external_task_id"],
             warnings=tuple(warnings),
         )
+
+    def build_lipsync_request(
+        self,
+        source: LipSyncInput | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+    ) -> WireRequest:
+        """A lip-sync task for an existing video; submit, poll and download it like a shot."""
+        given = source if isinstance(source, LipSyncInput) else LipSyncInput.model_validate(source)
+        body = build_lipsync_body(given, idempotency_key)
+        return WireRequest(
+            provider=self.provider,
+            model=LIPSYNC_MODEL,
+            route=LIPSYNC_ROUTE,
+            method="POST",
+            path=f"/v1/videos/{LIPSYNC_ROUTE}",
+            body=body,
+            idempotency_key=body["external_task_id"],
+        )
+
+    async def lip_sync(
+        self,
+        source: LipSyncInput | Mapping[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        timeout: float = 900.0,
+        interval: float | None = None,
+    ) -> TaskState:
+        """Submit (or re-attach to) a lip-sync task and wait for it to end."""
+        wire = self.build_lipsync_request(source, idempotency_key=idempotency_key)
+        handle = await self.ensure_submitted(wire)
+        return await self.wait(handle, timeout=timeout, interval=interval)
 
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None

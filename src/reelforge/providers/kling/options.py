@@ -32,3 +32,10 @@ class KlingOptions(BaseModel):
     multi_prompt: list[ShotPrompt] | None = Field(default=None, max_length=6)
     watermark: bool | None = None
     callback_url: str | None = None
+    # Omni models only (research §3.4). Kling element ids (created beforehand from images), and
+    # one reference video by URL: "feature" to follow its style/motion or shoot the next shot,
+    # "base" to edit it. A ShotRequest carries neither, so they come in as options.
+    element_ids: list[int] | None = Field(default=None, max_length=7)
+    video_url: str | None = None
+    refer_type: Literal["feature", "base"] = "feature"
+    keep_original_sound: bool = False

@@ -47,13 +47,16 @@ def model_name(request: ShotRequest, options: KlingOptions) -> str:
     return name if name.startswith("kling-") else DEFAULT_MODEL
 
 
-def wire_duration(model: str, seconds: float, warnings: list[str]) -> str:
-    """Kling durations are strings from a fixed set; round the shot *up* (the editor trims)."""
+def wire_duration(
+    model: str, seconds: float, warnings: list[str], allowed: list[int] | None = None
+) -> str:
+    """Kling durations are strings from a fixed set; round the shot *up* (the editor trims).
+    ``allowed`` overrides the model's set (Omni's depends on the inputs, not only the model)."""
     want = math.ceil(seconds - 1e-9)
-    if model in RANGE_DURATION_MODELS:
+    if allowed is None and model in RANGE_DURATION_MODELS:
         lo, hi = RANGE_DURATION_MODELS[model]
         allowed = list(range(lo, hi + 1))
-    else:
+    elif allowed is None:
         allowed = [5, 10]
     fits = [d for d in allowed if d >= want]
     if not fits:

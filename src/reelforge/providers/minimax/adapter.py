@@ -26,7 +26,7 @@ import httpx
 from ...generators.base import ShotRequest
 from .._http import error_payload
 from ..base import Adapter
-from ..errors import AmbiguousSubmit, ProviderError, TransientProviderError
+from ..errors import AmbiguousSubmit, ProviderError, TaskFailed, TransientProviderError
 from ..state import (
     Canceled,
     Expired,
@@ -60,6 +60,23 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _task_error(error: ProviderError) -> ProviderError:
+    """A failed task's error: an "internal error" code means the task ran and failed (a new
+    submit may succeed), not a transient read error that polling again would clear."""
+    if not isinstance(error, TransientProviderError):
+        return error
+    return TaskFailed(
+        error.message,
+        provider=error.provider,
+        model=error.model,
+        task_id=error.task_id,
+        cost=error.cost,
+        payload=error.payload,
+        code=error.code,
+        status=error.status,
+    )
 
 
 class MiniMaxAdapter(Adapter):
@@ -258,7 +275,7 @@ class MiniMaxAdapter(Adapter):
             if error is None:
                 msg = str(data.get("error_message") or "task failed")  # field name [?]
                 error = error_for(200, None, msg, **self._ctx(handle, data))
-            return Failed(handle, raw=data, error=error)
+            return Failed(handle, raw=data, error=_task_error(error))
         raise TransientProviderError(
             f"unknown MiniMax status {status!r}", **self._ctx(handle, data)
         )
@@ -308,7 +325,7 @@ class MiniMaxAdapter(Adapter):
             err = _dict(task.get("error"))
             code = _int(err.get("code"))
             msg = str(err.get("message") or "task failed")
-            return Failed(handle, raw=data, error=error_for(200, code, msg, **ctx))
+            return Failed(handle, raw=data, error=_task_error(error_for(200, code, msg, **ctx)))
         if status in ("cancelled", "canceled"):
             return Canceled(handle, raw=data)
         if status == "expired":

@@ -1,0 +1,1 @@
+"""One conformance suite for every provider adapter against its sandbox (issue 3)."""
