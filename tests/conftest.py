@@ -9,6 +9,8 @@ import pytest
 
 from reelforge.media.ffmpeg import run_ffmpeg
 
+pytest_plugins = ["postgres_db"]  # database_url: SQLite and PostgreSQL
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(

@@ -75,3 +75,11 @@ class StoreError(ReelforgeError):
 
 class RunNotFound(StoreError):
     pass
+
+
+class ConfigError(ReelforgeError):
+    """The user's config.toml is unreadable or has a value of the wrong kind (says where)."""
+
+
+class BudgetExceeded(ReelforgeError):
+    """A paid step would cross a budget cap; refused before its HTTP call, with the numbers."""

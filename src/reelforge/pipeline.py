@@ -7,24 +7,29 @@ store and reports progress.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
-from reelforge._exceptions import GeneratorError, Problem, ProductionError
+from reelforge._exceptions import BudgetExceeded, GeneratorError, Problem, ProductionError
 from reelforge.assembly.assemble import Conform
 from reelforge.assembly.subtitles import Cue, write_srt
 from reelforge.generators.base import Generator
+from reelforge.jobs.crash import crash_point
 from reelforge.jobs.events import EventSink, ShotEvent, StageEvent, ignore
 from reelforge.jobs.runner import ShotOutcome, ShotRunner, make_pool
 from reelforge.plan.cache_key import cache_key
 from reelforge.plan.plan import Plan, Speech, build_plan
+from reelforge.plan.quote import PlanQuote
 from reelforge.production.model import LoadedProduction
 from reelforge.store import Store
 
@@ -99,6 +104,31 @@ def synthesize_speech(
     return {k: Speech(s.path, s.duration) for k, s in zip(keys, speeches, strict=True)}, engine
 
 
+def check_budget(plan: Plan, store: Store) -> None:
+    """Refuse before anything is spent when the quoted shots would cross a budget cap."""
+    from reelforge.config import load_config
+    from reelforge.plan.quote import quote_plan
+
+    quoted = quote_plan(plan, store, load_config().monthly_budget_usd)
+    problems = quoted.over_caps()
+    if problems:
+        raise BudgetExceeded(
+            "refused before any submit: " + "; ".join(problems) + " (see `reel render --dry-run`)"
+        )
+
+
+def price_production(loaded: LoadedProduction, store: Store | None = None) -> PlanQuote:
+    """`reel render --dry-run`: the plan priced from the catalogue; nothing rendered or sent."""
+    from reelforge.config import load_config
+    from reelforge.generators.registry import get_generator
+    from reelforge.plan.quote import quote_plan
+
+    check_generators(loaded)
+    generators = {s.model: get_generator(s.model) for s in loaded.production.shots}
+    versions = {n: (g.version, g.burns_dialogue) for n, g in generators.items()}
+    return quote_plan(build_plan(loaded, {}, versions), store, load_config().monthly_budget_usd)
+
+
 CUT_VERSION = "1"  # bump when the soundtrack or assembly changes what a cut contains
 
 
@@ -155,7 +185,11 @@ def render_production(
     on_event: EventSink = ignore,
     preset: str | None = None,
     workers: int | None = None,
+    run_id: str | None = None,
+    local_worker: bool | None = None,
 ) -> RenderResult:
+    """Render ``loaded`` into ``out_dir``. With ``run_id``, carry on that (interrupted) run:
+    finished shots come from the cache and provider jobs in flight are re-attached."""
     from reelforge.audio.loudness import measure_loudness
     from reelforge.generators.registry import get_generator
     from reelforge.report.thumbnails import frame_thumbnails
@@ -172,19 +206,34 @@ def render_production(
     on_event(StageEvent("speech", "started"))
     speech_future = speech_thread.submit(synthesize_speech, loaded, store)
     source_bytes = loaded.source.read_bytes()
-    run_id = store.start_run(
-        title=production.title,
-        source=str(loaded.source),
-        production_sha256=hashlib.sha256(source_bytes).hexdigest(),
-    )
+    cap = production.delivery.max_budget_usd
+    options = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "out_dir": str(out_dir.resolve()),
+        "preset": preset,
+        "max_budget_micros": None if cap is None else int(Decimal(str(cap)) * 1_000_000),
+    }
+    if run_id is None:
+        run_id = store.start_run(
+            title=production.title,
+            source=str(loaded.source),
+            production_sha256=hashlib.sha256(source_bytes).hexdigest(),
+            options=options,
+        )
+    else:
+        store.reopen_run(run_id, options)
     generations_before = store.generation_count()
     work = Path(tempfile.mkdtemp(prefix=f"run-{run_id}-", dir=store.cache_dir))
     try:
         versions = {n: (g.version, g.burns_dialogue) for n, g in generators.items()}
         # Shots whose pixels depend on speech timing wait for it; the others start at once.
         waits = {i for i, s in enumerate(production.shots) if s.dialogue and versions[s.model][1]}
-        with ShotRunner(store, on_event, pool=pool) as runner:
+        with ShotRunner(
+            store, on_event, pool=pool, run_id=run_id, local_worker=local_worker
+        ) as runner:
             early = build_plan(loaded, {}, versions)
+            check_budget(early, store)
             for planned in early.shots:
                 if planned.index in waits:
                     on_event(ShotEvent(planned.index, planned.shot.id, "waiting"))
@@ -221,6 +270,7 @@ def render_production(
         thumbs_future = side_thread.submit(
             lambda: {o.index: frame_thumbnails(o.path) if o.path else [] for o in outcomes}
         )
+        crash_point("assemble")
         if cached_cut is not None:
             cut_sha, assembly_mode = cached_cut.sha256, "cache"
         else:

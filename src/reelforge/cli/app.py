@@ -49,8 +49,14 @@ def render(
     sandbox: Annotated[
         bool, typer.Option(help="Point every provider at its loopback sandbox (no money spent).")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Price the plan (per shot and total) and stop; nothing is sent.")
+    ] = False,
 ) -> None:
     """Render FILE to a finished MP4 with a report beside it."""
+    if dry_run:
+        _dry_run(file)
+        return
     from contextlib import AbstractContextManager, nullcontext
 
     from reelforge import load
@@ -91,6 +97,50 @@ def render(
         console.print(f"subs:   {result.srt.resolve()}", markup=False)
     console.print(f"report: {result.report.resolve()}", markup=False)
     console.print(f"run:    {result.run_id}", markup=False)
+
+
+def _dry_run(file: Path) -> None:
+    from reelforge import load
+    from reelforge.pipeline import price_production
+    from reelforge.store import Store
+
+    try:
+        quoted = price_production(load(file), Store())
+    except ReelforgeError as exc:
+        _fail(exc)
+        return
+    # One block per shot, not a wide table: it stays readable in an 80-column terminal.
+    for s in quoted.shots:
+        if s.status == "to render":
+            amount = "unknown price" if s.quote is None else f"${s.quote:.4f}"
+        else:
+            amount = "free" if s.status == "local" else s.status
+        console.print(
+            f"{s.index + 1:>3}. [bold]{s.shot_id}[/]  {s.model}  {s.seconds:g}s  {amount}"
+        )
+        if s.native:
+            console.print(f"     native:   {', '.join(s.native)}", markup=False)
+        if s.emulated:
+            console.print(f"     emulated: {', '.join(s.emulated)}", markup=False)
+        if s.note:
+            console.print(f"     note:     {s.note}", markup=False)
+    unpriced = (
+        f" (+{len(quoted.unpriced)} shot(s) with no catalogue price)" if quoted.unpriced else ""
+    )
+    console.print(f"total quoted: [bold]${quoted.total:.2f}[/]{unpriced}")
+    if quoted.run_cap is not None:
+        console.print(f"production cap (delivery.max_budget_usd): ${quoted.run_cap:.2f}")
+    if quoted.monthly_cap is not None:
+        console.print(
+            f"monthly cap: ${quoted.monthly_cap:.2f} (${quoted.month_committed:.2f} committed)"
+        )
+    refused = [s for s in quoted.shots if s.status == "refused"]
+    for problem in quoted.over_caps():
+        errors.print(f"[bold red]would be refused:[/] {problem}")
+    for s in refused:
+        errors.print(f"[bold red]refused:[/] shot {s.shot_id}: {s.note}", markup=True)
+    if refused or quoted.over_caps():
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -180,10 +230,12 @@ def schema() -> None:
 
 
 def _register_plugins() -> None:
-    from reelforge.cli import keys_cmd, models_cmd
+    from reelforge.cli import jobs_cmd, keys_cmd, models_cmd, sandbox_cmd
 
+    jobs_cmd.register(app)
     models_cmd.register(app)
     keys_cmd.register(app)
+    sandbox_cmd.register(app)
 
 
 _register_plugins()

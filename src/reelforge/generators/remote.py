@@ -25,11 +25,20 @@ from reelforge.generators.base import GeneratedClip, ShotRequest
 # (provider, channel) → (module, adapter class, wire models it cannot drive yet). Routes without
 # an adapter are listed by `reel models` but cannot render yet.
 ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
-    # The task API adapter speaks text2video / image2video; Omni models have other endpoints.
-    ("kling", "kling-api"): ("reelforge.providers.kling", "KlingAdapter", ("kling-video-",)),
+    # The task API adapter picks text2video / image2video, or omni-video for kling-video-* models.
+    # The model-path channel (kling-api-model-path) is another wire contract: not wired.
+    ("kling", "kling-api"): ("reelforge.providers.kling", "KlingAdapter", ()),
     ("google", "gemini-api"): ("reelforge.providers.veo", "VeoAdapter", ()),
+    # Vertex: same body as the Gemini API plus seed/generateAudio; OAuth token + project.
+    ("google", "vertex"): ("reelforge.providers.veo.vertex", "VertexVeoAdapter", ()),
     # Seedance has no idempotency key: an ambiguous submit is reconciled by listing (see adapter).
     ("bytedance", "byteplus-modelark"): ("reelforge.providers.seedance", "SeedanceAdapter", ()),
+    # Volcengine Ark: the same task API on the China host (doubao- model ids).
+    ("bytedance", "volcengine-ark"): (
+        "reelforge.providers.seedance.volcengine",
+        "VolcengineSeedanceAdapter",
+        (),
+    ),
     # Runway: no idempotency key, no listing: an ambiguous submit raises, never resubmits.
     # aleph2 needs an input video a ShotRequest cannot carry; gen4_aleph/gen3a_turbo are gone.
     ("runway", "runway-api"): (
@@ -82,6 +91,12 @@ def has_adapter(provider: str, channel: str, model: str) -> bool:
     return entry is not None and not model.startswith(entry[2])
 
 
+def make_adapter(route: Any) -> Any:
+    """A fresh adapter for a catalogue route (its own HTTP client; close it when done)."""
+    module, cls, _ = ADAPTERS[(route.provider, route.channel)]
+    return getattr(importlib.import_module(module), cls)()
+
+
 def idempotency_key(request: ShotRequest) -> str:
     """Stable per request: the same shot asks for the same provider task, never a second one."""
     blob = json.dumps(asdict(request), sort_keys=True, default=str).encode()
@@ -90,6 +105,7 @@ def idempotency_key(request: ShotRequest) -> str:
 
 class RemoteGenerator:
     burns_dialogue: ClassVar[bool] = False
+    durable: ClassVar[bool] = True  # rendered as a durable job (reelforge.jobs), not in a pool
 
     def __init__(self, route_id: str) -> None:
         from reelforge.catalogue import get_route, load_catalogue
@@ -101,8 +117,7 @@ class RemoteGenerator:
         self.native_audio = self.route.capabilities.native_audio != "none"
 
     def _adapter(self) -> Any:
-        module, cls, _ = ADAPTERS[(self.route.provider, self.route.channel)]
-        return getattr(importlib.import_module(module), cls)()
+        return make_adapter(self.route)
 
     def _options(self, audio: bool) -> dict[str, Any]:
         options: dict[str, Any] = {"model_name": self.route.model}
@@ -112,7 +127,9 @@ class RemoteGenerator:
             options["sound"] = audio
         return options
 
-    def render(self, request: ShotRequest, out: Path) -> GeneratedClip:
+    def prepare(self, request: ShotRequest) -> tuple[dict[str, Any], Any]:
+        """The adapter options for ``request`` and the catalogue check; refusals raise here,
+        before any HTTP call."""
         from reelforge.catalogue import check
 
         result = check(self.route, request)
@@ -123,7 +140,10 @@ class RemoteGenerator:
                 generator=self.name,
             )
         assert result.settings is not None
-        options = self._options(result.settings.audio)
+        return self._options(result.settings.audio), result
+
+    def render(self, request: ShotRequest, out: Path) -> GeneratedClip:
+        options, result = self.prepare(request)
         from reelforge.providers import ProviderError
 
         try:

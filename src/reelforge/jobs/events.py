@@ -27,3 +27,20 @@ EventSink = Callable[[ShotEvent | StageEvent], None]
 
 def ignore(_event: ShotEvent | StageEvent) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """A provider job's progress: queued, submitting, submitted, running (progress 0…1),
+    downloading, done, failed, canceled, needs_attention."""
+
+    job_id: int
+    run_id: str
+    position: int
+    shot_id: str
+    state: str
+    progress: float | None = None
+    message: str = ""
+
+
+JobSink = Callable[[JobEvent], None]

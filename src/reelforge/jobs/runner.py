@@ -67,6 +67,20 @@ class _InlineExecutor(Executor):
         return future
 
 
+def _die_with_parent(parent: int) -> None:
+    """Runs in each worker: if the render process is killed (kill -9), its workers follow at
+    once instead of lingering as orphans holding its pipes (Linux: PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call above took effect
+        os._exit(1)
+
+
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
@@ -90,7 +104,10 @@ def make_pool(workers: int | None, generators: Iterable[str]) -> Executor:
         for name in generators:
             get_generator(name)
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("fork")
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
         )
         # Fork every worker now, before the caller starts other threads (speech synthesis).
         for warm in [pool.submit(int) for _ in range(workers)]:
@@ -110,8 +127,14 @@ class ShotRunner:
         workers: int | None = None,
         generators: Iterable[str] = (),
         pool: Executor | None = None,
+        run_id: str | None = None,
+        local_worker: bool | None = None,
     ) -> None:
+        from reelforge.jobs.remote_shots import RemoteShots
+
         self.store = store
+        # Paid provider shots are durable jobs, not pool tasks: they survive this process.
+        self.remote = RemoteShots(store, run_id or "adhoc", on_event, local_worker=local_worker)
         self.on_event = on_event
         self.scratch = Path(tempfile.mkdtemp(prefix="render-", dir=store.cache_dir))
         self.pool = pool or make_pool(workers, generators)
@@ -151,7 +174,14 @@ class ShotRunner:
                 self.on_event(ShotEvent(shot.index, shot.shot.id, "cached"))
             else:
                 misses.append(shot)
-        for shot in sorted(misses, key=lambda s: -s.request.frames):  # longest first
+        local = []
+        for shot in misses:
+            if _durable(shot.generator):
+                self.remote.submit(shot)
+            else:
+                local.append(shot)
+        self.remote.start()
+        for shot in sorted(local, key=lambda s: -s.request.frames):  # longest first
             out = str(self.scratch / f"{shot.cache_key}.mp4")
             self.on_event(ShotEvent(shot.index, shot.shot.id, "rendering"))
             future = self.pool.submit(_render_one, shot.generator, shot.request, out)
@@ -162,7 +192,35 @@ class ShotRunner:
         for shot, future, started_at in self.pending:
             self.outcomes[shot.index] = self._finish(shot, future, started_at)
         self.pending = []
+        if self.remote.jobs:
+            for index, row in self.remote.wait().items():
+                self.outcomes[index] = self._remote_outcome(index, row)
         return [self.outcomes[i] for i in sorted(self.outcomes)]
+
+    def _remote_outcome(self, index: int, row: Any) -> ShotOutcome:
+        seconds = (
+            (row.finished_at - row.created_at).total_seconds()
+            if row.finished_at is not None
+            else 0.0
+        )
+        if row.status != "done" or row.asset_sha256 is None:
+            where = f" (task {row.handle['task_id']})" if row.handle else ""
+            error = f"{row.error_type or row.status}{where}: {row.error or row.status}"
+            if row.status == "needs_attention":
+                error = f"needs attention{where}: {row.error}"
+            return ShotOutcome(index, "failed", False, seconds, error=error)
+        _, meta = self.store.generation_info(row.generation_id) if row.generation_id else (0, {})
+        return ShotOutcome(
+            index,
+            "done",
+            False,
+            seconds,
+            row.asset_sha256,
+            self.store.assets.path_of(row.asset_sha256),
+            row.generation_id,
+            bool(meta.get("has_audio")),
+            meta=meta,
+        )
 
     def _finish(self, shot: PlannedShot, future: RenderFuture, started_at: datetime) -> ShotOutcome:
         try:
@@ -205,6 +263,12 @@ class ShotRunner:
             bool(meta.get("has_audio")),
             meta=meta,
         )
+
+
+def _durable(generator: str) -> bool:
+    from reelforge.generators.registry import get_generator
+
+    return bool(getattr(get_generator(generator), "durable", False))
 
 
 def _utcnow() -> datetime:

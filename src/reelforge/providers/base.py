@@ -34,6 +34,10 @@ class Adapter(ABC):
     billing_unit: ClassVar[str] = "usd"
     can_cancel: ClassVar[bool] = False
     poll_interval: ClassVar[float] = 5.0  # the provider's own suggestion, seconds
+    # How the task a submit created can be found after the process died before recording the
+    # answer: "key" (the provider looks tasks up by our idempotency key), "listing" (we search
+    # its task list for our request) or "none" (it cannot: the job goes to a human).
+    find_by: ClassVar[str] = "none"
 
     def __init__(
         self,
@@ -175,6 +179,17 @@ class Adapter(ABC):
         if wire.idempotency_key is None:
             raise Unsupported(
                 "no idempotency key: an ambiguous submit cannot be reconciled",
+                provider=self.provider,
+                model=wire.model,
+            )
+        return await self.lookup(wire)
+
+    async def find_submitted(self, wire: WireRequest, *, since: float) -> TaskHandle | None:
+        """The task a submit of ``wire`` (sent at epoch ``since``) created, found after a crash;
+        None when the provider has no such task (the submit never arrived)."""
+        if self.find_by == "none":
+            raise Unsupported(
+                f"{self.provider} cannot look a task up by our request; check its dashboard",
                 provider=self.provider,
                 model=wire.model,
             )

@@ -10,6 +10,7 @@ until their expiry, then answer 403 the way object stores answer an expired sign
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -32,6 +33,8 @@ class SandboxRequest:
     headers: dict[str, str]  # names lower-cased
     body: bytes = b""
     params: dict[str, str] = field(default_factory=dict)
+    status: int = 0  # the answer's HTTP status (0: none was sent), for counting in tests
+    chaos: str | None = None  # the Chaos fault this request got, if any
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -77,6 +80,7 @@ class LoopbackServer:
         self.faults: deque[Any] = deque()  # scripted faults, see inject()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.chaos: Chaos | None = None  # random wire faults at a rate, see Chaos
         self.add_route("GET", "/files/{name}", self._serve_file)
 
     # -- scripted faults -------------------------------------------------------------------------
@@ -122,6 +126,30 @@ class LoopbackServer:
             return SandboxResponse(403, b"AccessDenied: Request has expired", {})
         return SandboxResponse(200, f.path.read_bytes(), {"Content-Type": f.content_type})
 
+    def accepted_submits(self) -> list[SandboxRequest]:
+        """POSTs that created work: answered 2xx, or handled with the answer lost. (Cancels and
+        Vertex's fetch are POSTs that create nothing.)"""
+        with self.lock:
+            return [
+                r
+                for r in self.log
+                if r.method == "POST"
+                and not r.path.endswith(("/cancel", ":fetchPredictOperation"))
+                and ((200 <= r.status < 300 and r.chaos is None) or r.chaos == "lost_answer")
+            ]
+
+    def completed_downloads(self) -> list[str]:
+        """File paths served in full (not truncated, not refused)."""
+        with self.lock:
+            return [
+                r.path
+                for r in self.log
+                if r.method == "GET"
+                and r.path.startswith("/files/")
+                and r.status == 200
+                and r.chaos is None
+            ]
+
     def requests_to(self, prefix: str) -> list[SandboxRequest]:
         with self.lock:
             return [r for r in self.log if r.path.startswith(prefix)]
@@ -136,7 +164,13 @@ class LoopbackServer:
         return f"http://{host!s}:{port}"
 
     def start(self) -> Self:
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        # A sandbox's task book shares the server's lock: with a lock each they deadlock (a
+        # submit holds the server's while reading the book, a finishing task holds the book's
+        # while publishing its clip on the server).
+        book = getattr(self, "book", None)
+        if book is not None and hasattr(book, "lock"):
+            book.lock = self.lock
+        httpd = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         httpd.daemon_threads = True
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -185,9 +219,74 @@ class LoopbackServer:
         return SandboxResponse.json(status, {"code": 1202, "message": "no such route"})
 
 
+_CHAOS_TURNS = {"api": 0, "file": 0}  # shared by every sandbox: a short run meets all kinds
+
+
+@dataclass
+class Chaos:
+    """Random faults on a share of requests, the same for every provider's sandbox: API calls
+    get 429 (Retry-After 1), 503, a body that is not JSON, or a lost answer (handled, then the
+    connection drops: the ambiguous submit); file downloads get a truncated body or an expired
+    URL. Seeded, so a failing run can be replayed."""
+
+    rate: float = 0.2
+    seed: int = 0
+    api_kinds: tuple[str, ...] = ("rate_limit", "server_error", "garbage", "lost_answer")
+    file_kinds: tuple[str, ...] = ("truncate", "expire")
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def pick(self, path: str) -> str | None:
+        kinds = self.file_kinds if path.startswith("/files/") else self.api_kinds
+        with self._lock:
+            if not kinds or self._rng.random() >= self.rate:
+                return None
+            # Which fault: in turn, so even a short run meets every kind (whether: at random).
+            family = "file" if kinds is self.file_kinds else "api"
+            kind = kinds[_CHAOS_TURNS[family] % len(kinds)]
+            _CHAOS_TURNS[family] += 1
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+            return kind
+
+
+def _chaos_answer(kind: str, req: SandboxRequest, server: LoopbackServer) -> SandboxResponse | None:
+    if kind == "rate_limit":
+        body = {"error": {"code": 429, "message": "chaos: too many requests"}}
+        return SandboxResponse.json(429, body, {"Retry-After": "1"})
+    if kind == "server_error":
+        return SandboxResponse.json(503, {"error": {"code": 503, "message": "chaos: unavailable"}})
+    if kind == "garbage":
+        return SandboxResponse(
+            200, b"<html>chaos: a proxy page</html>", {"Content-Type": "text/html"}
+        )
+    if kind == "expire":
+        return SandboxResponse(403, b"AccessDenied: Request has expired", {})
+    resp = server.dispatch(req)
+    if kind == "truncate" and resp.status == 200:
+        return SandboxResponse(resp.status, resp.body[: len(resp.body) // 2], resp.headers)
+    return None if kind == "lost_answer" else resp
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that went away (killed mid-request) is not a sandbox error
+        super().handle_error(request, client_address)
+
+
 def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
     class _Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes: without TCP_NODELAY the body waits for
+        # the client's delayed ACK (~40 ms on Linux) on every answer of a kept-alive connection.
+        disable_nagle_algorithm = True
 
         def _handle(self) -> None:
             url = urlsplit(self.path)
@@ -199,16 +298,34 @@ def _make_handler(server: LoopbackServer) -> type[BaseHTTPRequestHandler]:
                 headers={k.lower(): v for k, v in self.headers.items()},
                 body=self.rfile.read(length) if length else b"",
             )
+            if len(req.body) < length:  # the client died mid-request: a server drops it
+                self.close_connection = True
+                return
+            kind = server.chaos.pick(req.path) if server.chaos is not None else None
+            req.chaos = kind
             try:
-                resp = server.dispatch(req)
+                if kind is None:
+                    resp: SandboxResponse | None = server.dispatch(req)
+                else:
+                    if kind not in ("lost_answer", "truncate"):  # those reach dispatch (logged)
+                        with server.lock:
+                            server.log.append(req)
+                    resp = _chaos_answer(kind, req, server)
             except Exception as exc:  # a sandbox bug should look like a provider 500, not hang
                 resp = SandboxResponse.json(500, {"code": 5000, "message": f"sandbox: {exc!r}"})
-            self.send_response(resp.status)
-            for k, v in resp.headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(resp.body)))
-            self.end_headers()
-            self.wfile.write(resp.body)
+            if resp is None:  # the lost answer: the work is done, the reply never arrives
+                self.close_connection = True
+                return
+            req.status = resp.status
+            try:
+                self.send_response(resp.status)
+                for k, v in resp.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(resp.body)))
+                self.end_headers()
+                self.wfile.write(resp.body)
+            except (BrokenPipeError, ConnectionResetError):  # the client went away (kill -9)
+                self.close_connection = True
 
         do_GET = do_POST = do_DELETE = _handle
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
+import weakref
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelforge._exceptions import StoreError
@@ -21,18 +26,53 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+# Every worker process holds a pool: keep it small, as N workers x (size + overflow) must stay
+# under the server's max_connections (100 by default). pre_ping survives server restarts.
+_POSTGRES_OPTIONS: dict[str, Any] = {
+    "pool_pre_ping": True,
+    "pool_size": 5,
+    "max_overflow": 5,
+    "connect_args": {"connect_timeout": 10, "application_name": "reelforge"},
+}
+_MIGRATION_LOCK = 0x7265656C666F7267  # "reelforg": the advisory lock held while migrating
+
+
+def normalise_url(url: str) -> URL:
+    """Plain ``postgresql://`` and ``postgres://`` URLs (as hosts hand them out) use psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def _hide_password(url: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _forget_pool_in_child(ref: weakref.ref[Engine]) -> None:
+    # A forked child must not use (or close) the parent's sockets: it opens its own on demand.
+    engine = ref()
+    if engine is not None:
+        engine.dispose(close=False)
+
+
 def open_engine(url: str) -> Engine:
     try:
-        engine = create_engine(url)
+        parsed = normalise_url(url)
+        # Another driver named explicitly (postgresql+pg8000://...) gets SQLAlchemy's defaults.
+        psycopg = parsed.drivername == "postgresql+psycopg"
+        engine = create_engine(parsed, **(_POSTGRES_OPTIONS if psycopg else {}))
     except Exception as exc:  # a malformed URL in REELFORGE_DATABASE_URL
-        raise StoreError(f"cannot open the database {url!r}: {exc}") from exc
+        raise StoreError(f"cannot open the database {_hide_password(url)!r}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    ref = weakref.ref(engine)
+    os.register_at_fork(after_in_child=lambda: _forget_pool_in_child(ref))
     migrate(engine)
     return engine
 
 
-HEAD_REVISION = "0001"  # the newest file in migrations/versions (a test keeps them in step)
+HEAD_REVISION = "0002"  # the newest file in migrations/versions (a test keeps them in step)
 
 
 def _current_revision(engine: Engine) -> str | None:
@@ -56,13 +96,15 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     head = ScriptDirectory.from_config(cfg).get_current_head()
     try:
-        with engine.connect() as conn:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Workers starting at once: one migrates, the others wait here, then find it done.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             current = MigrationContext.configure(conn).get_current_revision()
             if current == head:
                 return
             if current is None and inspect(conn).has_table("runs"):
                 raise StoreError("database has reelforge tables but no migration record")
-        with engine.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except StoreError:

@@ -121,7 +121,14 @@ class Store:
             return int(session.scalar(query) or 0)
 
     # --- runs -----------------------------------------------------------------------------
-    def start_run(self, *, title: str, source: str, production_sha256: str) -> str:
+    def start_run(
+        self,
+        *,
+        title: str,
+        source: str,
+        production_sha256: str,
+        options: dict[str, Any] | None = None,
+    ) -> str:
         run_id = new_run_id()
         with self.sessions.begin() as session:
             session.add(
@@ -133,9 +140,25 @@ class Store:
                     status="running",
                     started_at=_now(),
                     summary={},
+                    options=options or {},
                 )
             )
         return run_id
+
+    def reopen_run(self, run_id: str, options: dict[str, Any] | None = None) -> None:
+        """`reel resume`: the run is running again (its error, if any, is history)."""
+        with self.sessions.begin() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise RunNotFound(f"no run {run_id!r}")
+            run.status, run.error, run.finished_at = "running", None, None
+            if options is not None:
+                run.options = {**(run.options or {}), **options}
+
+    def unfinished_runs(self) -> list[Run]:
+        with self.sessions() as session:
+            query = select(Run).where(Run.status == "running").order_by(Run.started_at)
+            return list(session.scalars(query))
 
     def add_shot_render(self, run_id: str, **fields: Any) -> None:
         with self.sessions.begin() as session:

@@ -59,6 +59,7 @@ class LumaAdapter(Adapter):
     provider: ClassVar[str] = "luma"
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     billing_unit: ClassVar[str] = "usd"  # nothing reported per generation
+    find_by: ClassVar[str] = "listing"
     can_cancel: ClassVar[bool] = True
     poll_interval: ClassVar[float] = 3.0  # the SDK examples poll every few seconds
 

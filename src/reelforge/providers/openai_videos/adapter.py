@@ -65,6 +65,7 @@ class OpenAIVideosAdapter(Adapter):
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     key_env: ClassVar[tuple[tuple[str, ...], ...]] = KEY_ENV_OPTIONS
     billing_unit: ClassVar[str] = "usd"  # nothing is reported; the catalogue prices per second
+    find_by: ClassVar[str] = "listing"
     can_cancel: ClassVar[bool] = True
     poll_interval: ClassVar[float] = 10.0  # the guide suggests 10-20 s
 

@@ -80,6 +80,7 @@ class ReplicateAdapter(Adapter):
     provider: ClassVar[str] = "replicate"
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     billing_unit: ClassVar[str] = "usd"
+    find_by: ClassVar[str] = "listing"
     can_cancel: ClassVar[bool] = True
     poll_interval: ClassVar[float] = 2.0
     output_ttl: ClassVar[float] = OUTPUT_TTL

@@ -75,6 +75,7 @@ class SeedanceAdapter(Adapter):
     provider: ClassVar[str] = "seedance"
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     billing_unit: ClassVar[str] = "token"  # usage.completion_tokens
+    find_by: ClassVar[str] = "listing"
     can_cancel: ClassVar[bool] = True  # queued tasks only
     poll_interval: ClassVar[float] = 5.0
     reconcile_attempts: int = 3  # listings tried after an ambiguous submit
@@ -220,6 +221,9 @@ class SeedanceAdapter(Adapter):
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         return await self.reconcile(wire)
+
+    async def find_submitted(self, wire: WireRequest, *, since: float) -> TaskHandle | None:
+        return await self.reconcile(wire, since=since)
 
     async def ensure_submitted(self, wire: WireRequest) -> TaskHandle:
         """No key to look a task up by, so this always submits (once)."""

@@ -1,0 +1,384 @@
+"""The job table's operations: enqueue, lease, guarded transitions, limits, budget, settlement.
+
+Every state change is one short transaction guarded by the job's expected status and the
+worker's lease, so two workers never drive one job and a worker that lost its lease (it
+stalled past the lease time) can only fail to write. Limits are counted from the table itself,
+under a per-provider lock (a write on SQLite, an advisory lock on PostgreSQL), so they hold
+across every process sharing the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from reelforge.jobs import ledger
+from reelforge.store import Store
+from reelforge.store.tables import Job, Run, Worker
+
+ACTIVE = ("queued", "submitting", "submitted", "downloading")
+IN_FLIGHT = ("submitting", "submitted")  # occupying a slot at the provider
+FINISHED = ("done", "failed", "canceled")
+J = Job.__table__.c
+W = Worker.__table__.c
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One provider task to run for one shot of one run."""
+
+    run_id: str
+    position: int
+    shot_id: str
+    route_id: str
+    provider: str
+    request_key: str  # the shot's cache key: the same request never pays twice
+    request: dict[str, Any]
+    quote_micros: int
+
+
+@dataclass(frozen=True)
+class SlotLimits:
+    """Limits that apply to one submit: the provider account's and the route's."""
+
+    account_in_flight: int | None = None
+    account_per_minute: int | None = None
+    route_in_flight: int | None = None
+    route_per_minute: int | None = None
+
+
+@dataclass(frozen=True)
+class Admission:
+    granted: bool
+    reason: str = ""  # why not: "limit" (try again soon) or a budget refusal message
+    refused: bool = False  # a budget cap: do not try again
+
+
+class JobQueue:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.engine = store.engine
+        self.postgres = store.engine.dialect.name == "postgresql"
+
+    # -- enqueue ---------------------------------------------------------------------------------
+
+    def enqueue(self, spec: JobSpec) -> Row[Any]:
+        """The job for this request: an existing one unless the last attempt failed or was
+        canceled (then a new attempt with a new idempotency key)."""
+        for _ in range(3):
+            with self.engine.begin() as conn:
+                latest = conn.execute(
+                    select(Job.__table__)
+                    .where(J.request_key == spec.request_key)
+                    .order_by(J.attempt.desc())
+                    .limit(1)
+                ).first()
+                if latest is not None and latest.status not in ("failed", "canceled"):
+                    return latest
+                attempt = latest.attempt + 1 if latest is not None else 1
+                digest = hashlib.sha256(spec.request_key.encode()).hexdigest()[:32]
+                key = f"rf-{digest}" + (f"-{attempt}" if attempt > 1 else "")
+                now = utcnow()
+                try:
+                    conn.execute(
+                        insert(Job).values(
+                            key=key,
+                            request_key=spec.request_key,
+                            attempt=attempt,
+                            run_id=spec.run_id,
+                            position=spec.position,
+                            shot_id=spec.shot_id,
+                            route_id=spec.route_id,
+                            provider=spec.provider,
+                            status="queued",
+                            request=spec.request,
+                            submits=0,
+                            tries=0,
+                            quote_micros=spec.quote_micros,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                except IntegrityError:
+                    continue  # another process enqueued the same attempt: read it again
+                return conn.execute(select(Job.__table__).where(J.key == key)).one()
+        raise RuntimeError(f"could not enqueue {spec.request_key}")
+
+    # -- leases ----------------------------------------------------------------------------------
+
+    def claim(
+        self,
+        worker: str,
+        *,
+        limit: int,
+        lease: float,
+        runs: Iterable[str] | None = None,
+        ids: Iterable[int] | None = None,
+        statuses: Sequence[str] = ACTIVE,
+    ) -> list[Row[Any]]:
+        """Lease up to ``limit`` runnable jobs (free or with an expired lease) for ``worker``;
+        only of ``runs`` / only ``ids`` when given."""
+        now = utcnow()
+        free = or_(J.lease_owner.is_(None), J.lease_expires_at < now)
+        due = or_(J.next_attempt_at.is_(None), J.next_attempt_at <= now)
+        where = and_(J.status.in_(list(statuses)), free, due)
+        if runs is not None:
+            where = and_(where, J.run_id.in_(list(runs)))
+        if ids is not None:
+            where = and_(where, J.id.in_(list(ids)))
+        with self.engine.begin() as conn:
+            pick = select(J.id).where(where).order_by(J.id).limit(limit)
+            if self.postgres:
+                pick = pick.with_for_update(skip_locked=True)
+            ids = [r[0] for r in conn.execute(pick)]
+            if not ids:
+                return []
+            conn.execute(
+                update(Job)
+                .where(J.id.in_(ids), free)
+                .values(lease_owner=worker, lease_expires_at=now + timedelta(seconds=lease))
+            )
+            return list(
+                conn.execute(select(Job.__table__).where(J.id.in_(ids), J.lease_owner == worker))
+            )
+
+    def renew(self, worker: str, lease: float) -> None:
+        """Heartbeat: extend every lease this worker holds, in one statement."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Job)
+                .where(J.lease_owner == worker, J.status.in_(ACTIVE))
+                .values(lease_expires_at=now + timedelta(seconds=lease))
+            )
+            conn.execute(update(Worker).where(W.id == worker).values(heartbeat_at=now))
+
+    def drop_lease(self, job_id: int, worker: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(Job)
+                .where(J.id == job_id, J.lease_owner == worker)
+                .values(lease_owner=None, lease_expires_at=None)
+            )
+
+    # -- transitions -----------------------------------------------------------------------------
+
+    def move(self, job_id: int, worker: str, expect: str | Sequence[str], **values: Any) -> bool:
+        """Set ``values`` if the job is still ours and in ``expect``; False if it is not."""
+        expected = [expect] if isinstance(expect, str) else list(expect)
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                update(Job)
+                .where(J.id == job_id, J.lease_owner == worker, J.status.in_(expected))
+                .values(updated_at=utcnow(), **values)
+            )
+            return done.rowcount == 1
+
+    def _lock(self, conn: Connection, name: str, worker: str, now: datetime) -> None:
+        """Serialise slot decisions for one provider across every process."""
+        if self.postgres:
+            key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        else:  # a write takes SQLite's single write lock until commit
+            conn.execute(update(Worker).where(W.id == worker).values(heartbeat_at=now))
+
+    def admit(
+        self,
+        job: Any,
+        worker: str,
+        wire: dict[str, Any],
+        limits: SlotLimits,
+        *,
+        monthly_cap: int | None,
+        run_cap: int | None,
+    ) -> Admission:
+        """queued → submitting with a hold, if the limits and budget allow it; else why not.
+
+        Committed before the POST: after a crash the engine sees ``submitting`` and knows a
+        task (and a charge) may exist.
+        """
+        now = utcnow()
+        with self.engine.begin() as conn:
+            self._lock(conn, f"provider:{job.provider}", worker, now)
+            why = self._over_limit(conn, job, limits, now)
+            if why:
+                return Admission(False, why)
+            quote = job.quote_micros
+            if run_cap is not None:
+                spent = ledger.committed(conn, run_id=job.run_id)
+                if spent + quote > run_cap:
+                    return Admission(False, _budget("production", run_cap, spent, quote), True)
+            if monthly_cap is not None:
+                spent = ledger.committed(conn, month=ledger.month_of(now))
+                if spent + quote > monthly_cap:
+                    return Admission(False, _budget("monthly", monthly_cap, spent, quote), True)
+            moved = conn.execute(
+                update(Job)
+                .where(J.id == job.id, J.lease_owner == worker, J.status == "queued")
+                .values(
+                    status="submitting",
+                    wire=wire,
+                    submit_started_at=now,
+                    submits=J.submits + 1,
+                    next_attempt_at=None,
+                    updated_at=now,
+                )
+            )
+            if moved.rowcount != 1:
+                return Admission(False, "gone", True)  # canceled, or the lease was lost
+            ledger.hold(conn, job, quote, now)
+        return Admission(True)
+
+    def _over_limit(self, conn: Connection, job: Any, lim: SlotLimits, now: datetime) -> str:
+        minute_ago = now - timedelta(seconds=60)
+        checks = (
+            (J.provider == job.provider, lim.account_in_flight, lim.account_per_minute, "account"),
+            (J.route_id == job.route_id, lim.route_in_flight, lim.route_per_minute, "model"),
+        )
+        for scope, in_flight, per_minute, label in checks:
+            if in_flight is not None:
+                n = conn.execute(
+                    select(func.count()).where(scope, J.status.in_(IN_FLIGHT))
+                ).scalar_one()
+                if n >= in_flight:
+                    return f"{label} limit: {n}/{in_flight} in flight"
+            if per_minute is not None:
+                n = conn.execute(
+                    select(func.count()).where(scope, J.submit_started_at > minute_ago)
+                ).scalar_one()
+                if n >= per_minute:
+                    return f"{label} limit: {n}/{per_minute} submits in the last minute"
+        return ""
+
+    def back_to_queue(
+        self, job: Any, worker: str, *, delay: float, error: str, expect: str
+    ) -> bool:
+        """A submit that certainly created nothing: release the hold and try again later."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            moved = conn.execute(
+                update(Job)
+                .where(J.id == job.id, J.lease_owner == worker, J.status == expect)
+                .values(
+                    status="queued",
+                    tries=J.tries + 1,
+                    next_attempt_at=now + timedelta(seconds=delay),
+                    error=error,
+                    updated_at=now,
+                )
+            )
+            if moved.rowcount != 1:
+                return False
+            ledger.settle(conn, job, None, now, "submit not accepted; hold released")
+        return True
+
+    def defer(self, job: Any, worker: str, *, error: str, give_up_after: int = 5) -> None:
+        """An internal error while driving ``job``: retry it later with backoff; after a few
+        failures hand it to a human (its hold stays: the task may be running and billing)."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            tries = conn.execute(select(J.tries).where(J.id == job.id)).scalar_one()
+            values: dict[str, Any] = {"tries": tries + 1, "error": error, "updated_at": now}
+            if tries + 1 >= give_up_after:
+                values.update(status="needs_attention", error_type="InternalError")
+            else:
+                values["next_attempt_at"] = now + timedelta(seconds=min(300, 5 * 2**tries))
+            conn.execute(
+                update(Job)
+                .where(J.id == job.id, J.lease_owner == worker, J.status.in_(ACTIVE))
+                .values(**values)
+            )
+
+    def finish(
+        self,
+        job: Any,
+        worker: str | None,
+        status: str,
+        *,
+        expect: Sequence[str],
+        charge: int | None,
+        note: str = "",
+        **values: Any,
+    ) -> bool:
+        """End the job (done, failed, canceled, needs_attention) and settle its money at once.
+
+        needs_attention keeps its hold: a charge may exist that only a human can confirm.
+        """
+        now = utcnow()
+        owner = J.lease_owner == worker if worker is not None else J.lease_owner.is_(None)
+        with self.engine.begin() as conn:
+            moved = conn.execute(
+                update(Job)
+                .where(J.id == job.id, owner, J.status.in_(list(expect)))
+                .values(
+                    status=status,
+                    charge_micros=charge,
+                    updated_at=now,
+                    finished_at=now,
+                    lease_owner=None,
+                    lease_expires_at=None,
+                    **values,
+                )
+            )
+            if moved.rowcount != 1:
+                return False
+            if status != "needs_attention":
+                ledger.settle(conn, job, charge, now, note)
+        return True
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def get(self, job_id: int) -> Row[Any]:
+        with self.engine.connect() as conn:
+            return conn.execute(select(Job.__table__).where(J.id == job_id)).one()
+
+    def jobs(
+        self, *, run_id: str | None = None, ids: Iterable[int] | None = None
+    ) -> list[Row[Any]]:
+        query = select(Job.__table__).order_by(J.id)
+        if run_id is not None:
+            query = query.where(J.run_id == run_id)
+        if ids is not None:
+            query = query.where(J.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def canceled_runs(self, run_ids: Iterable[str]) -> set[str]:
+        ids = list(run_ids)
+        if not ids:
+            return set()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(Run.__table__.c.id).where(
+                    Run.__table__.c.id.in_(ids), Run.__table__.c.cancel_requested.is_(True)
+                )
+            )
+            return {r[0] for r in rows}
+
+    def active_count(
+        self, runs: Iterable[str] | None = None, ids: Iterable[int] | None = None
+    ) -> int:
+        query = select(func.count()).where(J.status.in_(ACTIVE))
+        if runs is not None:
+            query = query.where(J.run_id.in_(list(runs)))
+        if ids is not None:
+            query = query.where(J.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+
+def _budget(kind: str, cap: int, spent: int, quote: int) -> str:
+    return (
+        f"{kind} budget: {ledger.fmt_usd(spent)} committed + {ledger.fmt_usd(quote)} for this "
+        f"shot would exceed the cap of {ledger.fmt_usd(cap)}"
+    )
