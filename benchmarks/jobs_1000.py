@@ -172,8 +172,9 @@ def main() -> None:
                     env=env,
                     capture_output=True,
                     text=True,
-                    check=True,
                 )
+                if out.returncode:
+                    sys.exit(f"the {name} side failed:\n{out.stderr[-3000:]}")
                 results[name] = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         farm.kill()

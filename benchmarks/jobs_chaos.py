@@ -29,6 +29,7 @@ from jobs_helpers import (
     balanced,
     production,
     repeated_downloads,
+    set_processing,
     submits_by_provider,
 )
 from reelforge.jobs.queue import JobQueue
@@ -53,7 +54,7 @@ def main() -> None:
         prod = production(Path(tmp) / "chaos.yaml", SHOTS, title="Chaos")
         with sandboxes(render_fps=24) as boxes:
             for box in boxes.values():  # slow enough that kills land in every phase
-                box.config.queue_seconds, box.config.processing_seconds = 0.5, 2.0
+                set_processing(box, 2.0)
             kills, attempts, started = 0, 0, time.perf_counter()
             finished = False
             while not finished:

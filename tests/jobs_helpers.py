@@ -81,3 +81,10 @@ def repeated_downloads(boxes: dict[str, Any]) -> dict[str, int]:
 def balanced(store: Store, run_id: str | None = None) -> ledger.Balance:
     with store.engine.connect() as conn:
         return ledger.balance(conn, run_id=run_id)
+
+
+def set_processing(box: Any, seconds: float) -> None:
+    """How long the sandbox's tasks run from now on (its own config and its task book's)."""
+    for config in (box.config, getattr(getattr(box, "book", None), "config", None)):
+        if config is not None and hasattr(config, "processing_seconds"):
+            config.processing_seconds = seconds

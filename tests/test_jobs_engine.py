@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jobs_helpers import balanced
+from jobs_helpers import balanced, set_processing
 from reelforge.catalogue import get_route, price
 from reelforge.catalogue.charge import to_micros
 from reelforge.config import Config, Limit
@@ -263,7 +263,7 @@ def test_cancel_stops_queued_and_running_jobs_and_records_who_still_charged(
     from reelforge.store.tables import Run
 
     for name in ("kling", "replicate"):
-        boxes[name].config.processing_seconds = 30.0
+        set_processing(boxes[name], 30.0)
     try:
         run = new_run(store)
         enqueue(
@@ -282,7 +282,7 @@ def test_cancel_stops_queued_and_running_jobs_and_records_who_still_charged(
         asyncio.run(go())
     finally:
         for name in ("kling", "replicate"):
-            boxes[name].config.processing_seconds = 0.5
+            set_processing(boxes[name], 0.5)
     by_route = {j.route_id: j for j in jobs(store, run)}
     assert {j.status for j in by_route.values()} == {"canceled"}
     assert (
@@ -334,3 +334,48 @@ def test_the_ledger_summary_and_cli(store: Store, database_url: str, tmp_path: P
     assert Decimal(row["charged_usd"]) > 0 and Decimal(row["quoted_usd"]) >= Decimal(
         row["charged_usd"]
     )
+
+
+def test_kling_tasks_are_polled_through_the_task_list(store: Store, boxes: dict[str, Any]) -> None:
+    """Eight tasks in flight: their states come from list requests, not one GET per task."""
+    kling = boxes["kling"]
+    set_processing(kling, 2.0)
+    try:
+        before = len(kling.log)
+        run = new_run(store)
+        enqueue(store, run, [("kling-v3-std", f"listed shot {i}", 5) for i in range(8)])
+        drive(store, run, poll_seconds=0.5)
+    finally:
+        set_processing(kling, 0.5)
+    assert [j.status for j in jobs(store, run)] == ["done"] * 8
+    requests = kling.log[before:]
+    lists = [r for r in requests if r.method == "GET" and r.path == "/v1/videos/text2video"]
+    singles = [
+        r for r in requests if r.method == "GET" and r.path.startswith("/v1/videos/text2video/")
+    ]
+    assert len(lists) >= 3  # a few rounds of polling, each one request for all eight
+    assert len(singles) <= 8  # at most a stray single poll per task
+
+
+def test_the_batch_poller_answers_questions_that_arrive_during_a_round() -> None:
+    from reelforge.jobs.poller import BatchPoller
+    from reelforge.providers.state import Running, TaskHandle
+
+    class SlowList:
+        can_poll_many = True
+        calls = 0
+
+        async def poll_many(self, handles: list[TaskHandle]) -> dict[str, Any]:
+            SlowList.calls += 1
+            await asyncio.sleep(0.2)
+            return {h.task_id: Running(h) for h in handles}
+
+    async def go() -> list[Any]:
+        poller = BatchPoller(SlowList())
+        first = asyncio.create_task(poller.poll(TaskHandle("p", "m", "r", "a")))
+        await asyncio.sleep(0.1)  # the first round is out asking the provider
+        late = asyncio.create_task(poller.poll(TaskHandle("p", "m", "r", "b")))
+        return await asyncio.wait_for(asyncio.gather(first, late), 5)
+
+    states = asyncio.run(go())
+    assert [s.handle.task_id for s in states] == ["a", "b"] and SlowList.calls == 2

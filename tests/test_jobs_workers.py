@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from jobs_helpers import REEL, balanced, production
+from jobs_helpers import REEL, balanced, production, set_processing
 from reelforge.jobs.queue import JobQueue
 from reelforge.sandbox.session import sandboxes
 from reelforge.store import Store
@@ -27,7 +27,7 @@ def test_two_workers_split_a_production_and_survive_losing_one(
     shots += [(f"r{i}", f"replicate shot {i}", 6, "hailuo-2.3@replicate") for i in range(8)]
     prod = production(tmp_path / "twenty.yaml", shots, title="Twenty", previz=False)
     with sandboxes(render_fps=24) as boxes:  # puts the sandboxes' URLs and keys in os.environ
-        boxes["kling"].config.processing_seconds = 1.5
+        set_processing(boxes["kling"], 1.5)
         boxes["kling"].config.concurrency_limit = KLING_LIMIT  # crossing it would answer 429
         env = {**os.environ, "REELFORGE_DATABASE_URL": postgres_url}
         env["REELFORGE_LEASE_SECONDS"] = "3"

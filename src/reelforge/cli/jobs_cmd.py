@@ -46,13 +46,12 @@ def register(app: typer.Typer) -> None:
         except ReelforgeError as exc:
             _fail(exc)
             return
-        from rich.table import Table
-
-        table = Table("shot", "model", "state", "charged", "note")
-        for job in jobs:
-            table.add_row(job.shot_id, job.route_id, job.status, fmt_usd(job.charge_micros),
-                          (job.error or "")[:100])  # fmt: skip
-        console.print(table)
+        for job in jobs:  # one line each: readable in any terminal width
+            charged = "not charged" if job.charge_micros is None else fmt_usd(job.charge_micros)
+            note = f" — {job.error}" if job.error else ""
+            console.print(
+                f"{job.shot_id} ({job.route_id}): {job.status}, {charged}{note}", markup=False
+            )
 
     @app.command()
     def worker(

@@ -16,6 +16,10 @@ _STYLE = {
     "queued": "dim",
     "waiting": "dim",
     "rendering": "yellow",
+    "submitting": "yellow",
+    "submitted": "cyan",
+    "running": "cyan",
+    "downloading": "cyan",
     "cached": "green",
     "done": "green",
     "failed": "bold red",
@@ -56,6 +60,8 @@ class ProgressDisplay:
                 self.notes[event.shot_id] = "cache hit"
             elif event.state == "failed":
                 self.notes[event.shot_id] = event.message[:120]
+            elif event.message:  # provider task id, progress %, a retry: the latest word
+                self.notes[event.shot_id] = event.message[:80]
         self.live.update(self._table())
 
     def _table(self) -> Group:

@@ -74,6 +74,7 @@ class Engine:
         self.canceled_runs: set[str] = set()
         self._adapters: dict[tuple[str, str], Any] = {}
         self._routes: dict[str, Any] = {}
+        self._pollers: dict[int, Any] = {}
         self._gates: dict[str, asyncio.Lock] = {}
         self._freed: dict[str, asyncio.Event] = {}
         self._run_caps: dict[str, int | None] = {}
@@ -100,6 +101,15 @@ class Engine:
 
             self._adapters[key] = make_adapter(route)
         return self._adapters[key]
+
+    async def poll(self, adapter: Any, handle: Any) -> Any:
+        """A task's state, through its provider's batch poller (one list request for many)."""
+        key = id(adapter)
+        if key not in self._pollers:
+            from reelforge.jobs.poller import BatchPoller
+
+            self._pollers[key] = BatchPoller(adapter)
+        return await self._pollers[key].poll(handle)
 
     def limits_for(self, route: Any) -> SlotLimits:
         """Config overrides (by provider account, by route) over the catalogue's defaults."""

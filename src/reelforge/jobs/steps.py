@@ -87,6 +87,8 @@ class JobDriver:
         self, status: str, expect: tuple[str, ...], charge: int | None, **values: Any
     ) -> None:
         note = values.pop("note", "")
+        if status == "canceled" and note:
+            values.setdefault("error", note)  # what `reel cancel` shows: whether it still billed
         ok = self.queue.finish(
             self.job,
             self.engine.worker_id,
@@ -283,7 +285,7 @@ class JobDriver:
                 await self.cancel(handle)
                 return
             try:
-                state = await self.adapter.poll(handle)
+                state = await engine.poll(self.adapter, handle)
                 tries = 0
             except ProviderError as exc:
                 if isinstance(exc, TaskExpired):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Self
@@ -20,6 +20,7 @@ import httpx
 
 from ..generators.base import ShotRequest
 from ._http import download_file, safe_name, same_origin
+from ._transport import AiohttpTransport
 from .config import resolve_base_url
 from .errors import AmbiguousSubmit, ProviderError, TransientProviderError, Unsupported
 from .state import Succeeded, TaskHandle, TaskState, WireRequest
@@ -38,6 +39,8 @@ class Adapter(ABC):
     # answer: "key" (the provider looks tasks up by our idempotency key), "listing" (we search
     # its task list for our request) or "none" (it cannot: the job goes to a human).
     find_by: ClassVar[str] = "none"
+    # Whether many tasks can be polled with one request (a list endpoint): `poll_many`.
+    can_poll_many: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -53,7 +56,12 @@ class Adapter(ABC):
         self._owns_client = client is None
         # No default auth header on the client: auth is added per request to the provider's own
         # origin only, so it can never leak to an output host.
-        self.client = client or httpx.AsyncClient(transport=transport, timeout=timeout)
+        # Waiting for a free connection of our own pool is not a provider timeout: with
+        # hundreds of tasks in flight a poll may queue behind others; it must not fail for it.
+        self.client = client or httpx.AsyncClient(
+            transport=transport or AiohttpTransport(),
+            timeout=httpx.Timeout(timeout, pool=None),
+        )
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -101,6 +109,11 @@ class Adapter(ABC):
     @abstractmethod
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         """Find the task a submit of ``wire`` created, by its idempotency key; None if none."""
+
+    async def poll_many(self, handles: Sequence[TaskHandle]) -> dict[str, TaskState]:
+        """States of many tasks in as few requests as the provider allows (task id → state);
+        tasks it did not list are left out (the caller polls those one by one)."""
+        return {h.task_id: await self.poll(h) for h in handles}
 
     async def cancel(self, handle: TaskHandle) -> None:
         raise Unsupported(

@@ -272,6 +272,7 @@ def _chaos_answer(kind: str, req: SandboxRequest, server: LoopbackServer) -> San
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 1024  # the default backlog of 5 resets bursts of connections
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
