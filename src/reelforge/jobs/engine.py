@@ -28,7 +28,7 @@ from sqlalchemy import select
 from reelforge.config import Config, load_config
 from reelforge.jobs import workers
 from reelforge.jobs.events import JobEvent, JobSink
-from reelforge.jobs.queue import JobQueue, SlotLimits
+from reelforge.jobs.queue import ACTIVE, JobQueue, SlotLimits
 from reelforge.jobs.steps import JobDriver, LeaseLost
 from reelforge.store import Store
 from reelforge.store.tables import Run
@@ -282,4 +282,5 @@ class Engine:
         finally:
             self._tasks.pop(job.id, None)
             self._job_runs.pop(job.id, None)
-            self.queue.drop_lease(job.id, self.worker_id)
+            if job.status in ACTIVE:  # an ended job's lease went with its last write
+                self.queue.drop_lease(job.id, self.worker_id)

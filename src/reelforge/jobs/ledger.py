@@ -34,32 +34,26 @@ def month_of(when: datetime) -> str:
     return when.strftime("%Y-%m")
 
 
-def _entry(
-    conn: Connection,
-    job: Any,
-    kind: str,
-    amount: int,
-    when: datetime,
-    note: str = "",
-    month: str | None = None,
-) -> None:
-    conn.execute(
-        insert(LedgerEntry).values(
-            job_id=job.id,
-            run_id=job.run_id,
-            provider=job.provider,
-            route_id=job.route_id,
-            kind=kind,
-            amount_micros=amount,
-            month=month or month_of(when),
-            note=note,
-            created_at=when,
-        )
-    )
+_INSERT = insert(LedgerEntry)  # built once: rows differ only in their parameters
+
+
+def _row(job: Any, kind: str, amount: int, when: datetime, note: str = "",
+         month: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return {
+        "job_id": job.id,
+        "run_id": job.run_id,
+        "provider": job.provider,
+        "route_id": job.route_id,
+        "kind": kind,
+        "amount_micros": amount,
+        "month": month or month_of(when),
+        "note": note,
+        "created_at": when,
+    }
 
 
 def hold(conn: Connection, job: Any, amount: int, when: datetime) -> None:
-    _entry(conn, job, "hold", amount, when, "quote held before submit")
+    conn.execute(_INSERT, _row(job, "hold", amount, when, "quote held before submit"))
 
 
 def outstanding_hold(conn: Connection, job_id: int) -> tuple[int, str | None]:
@@ -77,10 +71,13 @@ def outstanding_hold(conn: Connection, job_id: int) -> tuple[int, str | None]:
 def settle(conn: Connection, job: Any, charge: int | None, when: datetime, note: str = "") -> None:
     """Release what is held for ``job`` and charge ``charge`` (None: the provider did not bill)."""
     held, month = outstanding_hold(conn, job.id)
+    rows = []
     if held:
-        _entry(conn, job, "release", held, when, note or "hold released", month=month)
+        rows.append(_row(job, "release", held, when, note or "hold released", month=month))
     if charge is not None:
-        _entry(conn, job, "charge", charge, when, note)
+        rows.append(_row(job, "charge", charge, when, note))
+    if rows:
+        conn.execute(_INSERT, rows)
 
 
 def committed(conn: Connection, *, run_id: str | None = None, month: str | None = None) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from reelforge.jobs import ledger
@@ -240,24 +240,31 @@ class JobQueue:
         return Admission(True)
 
     def _over_limit(self, conn: Connection, job: Any, lim: SlotLimits, now: datetime) -> str:
-        minute_ago = now - timedelta(seconds=60)
+        """Why a submit must wait (a limit reached), or "". One query counts all four."""
+        if all(v is None for v in (lim.account_in_flight, lim.account_per_minute,
+                                   lim.route_in_flight, lim.route_per_minute)):  # fmt: skip
+            return ""
+        flying = J.status.in_(IN_FLIGHT)
+        recent = J.submit_started_at > now - timedelta(seconds=60)
+        same_route = J.route_id == job.route_id
+
+        def count(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        row = conn.execute(
+            select(count(flying), count(recent), count(flying & same_route),
+                   count(recent & same_route))
+            .where(J.provider == job.provider, flying | recent)
+        ).one()  # fmt: skip
         checks = (
-            (J.provider == job.provider, lim.account_in_flight, lim.account_per_minute, "account"),
-            (J.route_id == job.route_id, lim.route_in_flight, lim.route_per_minute, "model"),
+            ("account", row[0], lim.account_in_flight, "in flight"),
+            ("account", row[1], lim.account_per_minute, "submits in the last minute"),
+            ("model", row[2], lim.route_in_flight, "in flight"),
+            ("model", row[3], lim.route_per_minute, "submits in the last minute"),
         )
-        for scope, in_flight, per_minute, label in checks:
-            if in_flight is not None:
-                n = conn.execute(
-                    select(func.count()).where(scope, J.status.in_(IN_FLIGHT))
-                ).scalar_one()
-                if n >= in_flight:
-                    return f"{label} limit: {n}/{in_flight} in flight"
-            if per_minute is not None:
-                n = conn.execute(
-                    select(func.count()).where(scope, J.submit_started_at > minute_ago)
-                ).scalar_one()
-                if n >= per_minute:
-                    return f"{label} limit: {n}/{per_minute} submits in the last minute"
+        for label, n, cap, what in checks:
+            if cap is not None and n >= cap:
+                return f"{label} limit: {n}/{cap} {what}"
         return ""
 
     def back_to_queue(

@@ -312,6 +312,7 @@ class JobDriver:
                     "charge": None if state.charge is None else str(state.charge),
                 }
                 self.move("submitted", status="downloading", result=result)
+                j.fetched_here = True
                 engine.slot_freed(j.provider)
                 self.emit("downloading")
                 return
@@ -357,7 +358,8 @@ class JobDriver:
         once stored."""
         j, engine, store = self.job, self.engine, self.engine.store
         handle = handle_from_json(j.handle)
-        found = engine.already_stored(j)
+        # Only a job taken over in `downloading` (a crash) may have stored its clip already.
+        found = None if getattr(j, "fetched_here", False) else engine.already_stored(j)
         if found is None:
             dest = engine.downloads / f"{j.key}.mp4"
             outputs = outputs_from_json(j.result["outputs"])

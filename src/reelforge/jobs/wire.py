@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,13 @@ def to_json(value: Any) -> Any:
     return _plain(value)
 
 
+@functools.cache
+def _request_hints() -> dict[str, str]:
+    return {name: str(hint) for name, hint in typing.get_type_hints(ShotRequest).items()}
+
+
 def request_from_json(data: dict[str, Any]) -> ShotRequest:
-    hints = typing.get_type_hints(ShotRequest)
+    hints = _request_hints()
     values: dict[str, Any] = {}
     for f in dataclasses.fields(ShotRequest):
         if f.name not in data:
