@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import time
 from collections.abc import Iterable
@@ -110,6 +111,11 @@ class Engine:
 
             self._pollers[key] = BatchPoller(adapter)
         return await self._pollers[key].poll(handle)
+
+    def next_tick(self, interval: float) -> float:
+        """The next multiple of ``interval`` on this engine's clock (event-loop time)."""
+        now = asyncio.get_running_loop().time()
+        return (math.floor(now / interval) + 1) * interval
 
     def limits_for(self, route: Any) -> SlotLimits:
         """Config overrides (by provider account, by route) over the catalogue's defaults."""

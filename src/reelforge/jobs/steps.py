@@ -280,10 +280,14 @@ class JobDriver:
         j, engine = self.job, self.engine
         handle = handle_from_json(j.handle)
         tries = 0
+        loop = asyncio.get_running_loop()
         while True:
             if self.canceled():
                 await self.cancel(handle)
                 return
+            # Polls fall on the engine's shared ticks: no drift (time spent asking is not added
+            # to the wait), and the jobs of a provider ask together, so one list answers all.
+            next_poll = engine.next_tick(engine.poll_interval(self.adapter))
             try:
                 state = await engine.poll(self.adapter, handle)
                 tries = 0
@@ -331,7 +335,7 @@ class JobDriver:
                 return
             progress = state.progress if isinstance(state, Running) else None
             self.emit("running", progress=progress)
-            await asyncio.sleep(engine.poll_interval(self.adapter))
+            await asyncio.sleep(max(0.0, next_poll - loop.time()))
 
     async def cancel(self, handle: TaskHandle) -> None:
         if not self.adapter.can_cancel:
