@@ -197,24 +197,28 @@ class VeoAdapter(Adapter):
             if exc.status == 404:  # the operation is gone (operations are kept for a while)
                 return Expired(handle, raw=exc.payload if isinstance(exc.payload, dict) else {})
             raise
+        return self.to_state(handle, self._operation(resp, handle, "Gemini"))
+
+    def _operation(self, resp: httpx.Response, handle: TaskHandle, who: str) -> dict[str, Any]:
+        """The operation object of a poll answer; anything else is worth asking again."""
         try:
             data = resp.json()
         except ValueError as exc:  # a proxy's HTML page on a 200: try again later
             raise TransientProviderError(
-                "Gemini answered with a body that is not JSON",
+                f"{who} answered with a body that is not JSON",
                 provider=self.provider,
                 model=handle.model,
                 task_id=handle.task_id,
             ) from exc
         if not isinstance(data, dict):
             raise TransientProviderError(
-                "Gemini answered without an operation object",
+                f"{who} answered without an operation object",
                 provider=self.provider,
                 model=handle.model,
                 task_id=handle.task_id,
                 payload=data,
             )
-        return self.to_state(handle, data)
+        return data
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         """``done`` is the only state Google reports: not done is Running; done carries either

@@ -263,24 +263,7 @@ class VertexVeoAdapter(VeoAdapter):
             if exc.status == 404:
                 return Expired(handle, raw=exc.payload if isinstance(exc.payload, dict) else {})
             raise
-        try:
-            data = resp.json()
-        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
-            raise TransientProviderError(
-                "Vertex answered with a body that is not JSON",
-                provider=self.provider,
-                model=handle.model,
-                task_id=handle.task_id,
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                "Vertex answered without an operation object",
-                provider=self.provider,
-                model=handle.model,
-                task_id=handle.task_id,
-                payload=data,
-            )
-        return self.to_state(handle, data)
+        return self.to_state(handle, self._operation(resp, handle, "Vertex"))
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         """Not done and done-with-error read as on the Gemini API; the result differs:
