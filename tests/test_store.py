@@ -76,3 +76,42 @@ def test_head_revision_constant_matches_the_migrations() -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(db._MIGRATIONS))
     assert ScriptDirectory.from_config(cfg).get_current_head() == db.HEAD_REVISION
+
+
+def test_a_database_from_the_first_release_upgrades_with_its_data(tmp_path: Path) -> None:
+    """Migration 0002 rebuilds tables that others reference (SQLite alters a column by copying
+    the table): with foreign keys enforced, as the store opens SQLite, that used to fail."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from reelforge.store.db import _MIGRATIONS, HEAD_REVISION
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with old.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text(
+            "INSERT INTO assets VALUES ('a' , 'video', 1, 'a.mp4', '2026-01-01', '{}');"
+        ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO generations (id, generator, generator_version, cache_key, request, "
+            "started_at, seconds, status, asset_sha256, meta) VALUES (7, 'previz', 'v1', 'k', "
+            "'{}', '2026-01-01', 1.0, 'done', 'a', '{}')"
+        ))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO cache_entries VALUES ('k', 'video', 'a', 7, '2026-01-01')"
+        ))  # fmt: skip
+    old.dispose()
+
+    store = Store(home=tmp_path, url=url)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
+            HEAD_REVISION
+        )
+        assert conn.execute(text("SELECT generation_id FROM cache_entries")).scalar() == 7
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # enforced again
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []

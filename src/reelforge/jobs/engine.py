@@ -18,7 +18,7 @@ import math
 import os
 import time
 from collections.abc import Iterable
-from contextlib import AbstractAsyncContextManager, suppress
+from contextlib import suppress
 from datetime import UTC
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,8 +28,9 @@ from sqlalchemy import select
 
 from reelforge.config import Config, load_config
 from reelforge.jobs import workers
+from reelforge.jobs.admission import Admitter
 from reelforge.jobs.events import JobEvent, JobSink
-from reelforge.jobs.queue import ACTIVE, JobQueue, SlotLimits
+from reelforge.jobs.queue import ACTIVE, Admission, AdmitRequest, JobQueue, SlotLimits
 from reelforge.jobs.steps import JobDriver, LeaseLost
 from reelforge.store import Store
 from reelforge.store.tables import Run
@@ -76,7 +77,7 @@ class Engine:
         self._adapters: dict[tuple[str, str], Any] = {}
         self._routes: dict[str, Any] = {}
         self._pollers: dict[int, Any] = {}
-        self._gates: dict[str, asyncio.Lock] = {}
+        self._admitters: dict[str, Admitter] = {}
         self._freed: dict[str, asyncio.Event] = {}
         self._run_caps: dict[str, int | None] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -140,9 +141,14 @@ class Engine:
             self._run_caps[run_id] = None if cap is None else int(cap)
         return self._run_caps[run_id]
 
-    def gate(self, provider: str) -> AbstractAsyncContextManager[Any]:
-        """One job at a time asks for a provider's slot; the others queue in order."""
-        return self._gates.setdefault(provider, asyncio.Lock())
+    async def admit(self, request: AdmitRequest) -> Admission:
+        """Let a job through to its provider (with this worker's other waiting submits)."""
+        provider = request.job.provider
+        if provider not in self._admitters:
+            self._admitters[provider] = Admitter(
+                self.queue, self.worker_id, lambda: self.monthly_cap
+            )
+        return await self._admitters[provider].admit(request)
 
     async def wait_for_slot(self, provider: str) -> None:
         """Until a local job frees a slot, or a second (another worker may have freed one)."""

@@ -52,8 +52,13 @@ def _row(job: Any, kind: str, amount: int, when: datetime, note: str = "",
     }
 
 
-def hold(conn: Connection, job: Any, amount: int, when: datetime) -> None:
-    conn.execute(_INSERT, _row(job, "hold", amount, when, "quote held before submit"))
+def hold_many(conn: Connection, holds: list[tuple[Any, int]], when: datetime) -> None:
+    """Holds for several jobs in one statement (an admission batch)."""
+    if holds:
+        rows = [
+            _row(job, "hold", amount, when, "quote held before submit") for job, amount in holds
+        ]
+        conn.execute(_INSERT, rows)
 
 
 def outstanding_hold(conn: Connection, job_id: int) -> tuple[int, str | None]:

@@ -13,9 +13,9 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Row, and_, case, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Row, Table, and_, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from reelforge.jobs import ledger
@@ -25,8 +25,11 @@ from reelforge.store.tables import Job, Run, Worker
 ACTIVE = ("queued", "submitting", "submitted", "downloading")
 IN_FLIGHT = ("submitting", "submitted")  # occupying a slot at the provider
 FINISHED = ("done", "failed", "canceled")
-J = Job.__table__.c
-W = Worker.__table__.c
+# Core tables, not the ORM classes: the ORM's DML bookkeeping costs more than the write.
+JOBS = cast(Table, Job.__table__)
+WORKERS = cast(Table, Worker.__table__)
+J = JOBS.c
+W = WORKERS.c
 
 
 def utcnow() -> datetime:
@@ -55,6 +58,16 @@ class SlotLimits:
     account_per_minute: int | None = None
     route_in_flight: int | None = None
     route_per_minute: int | None = None
+
+
+@dataclass(frozen=True)
+class AdmitRequest:
+    """A claimed job waiting to be let through to its provider."""
+
+    job: Any
+    wire: dict[str, Any]
+    limits: SlotLimits
+    run_cap: int | None = None  # the production's budget (micro-dollars), if it has one
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,7 @@ class JobQueue:
             if not ids:
                 return []
             conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.id.in_(ids), free)
                 .values(lease_owner=worker, lease_expires_at=now + timedelta(seconds=lease))
             )
@@ -157,16 +170,16 @@ class JobQueue:
         now = utcnow()
         with self.engine.begin() as conn:
             conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.lease_owner == worker, J.status.in_(ACTIVE))
                 .values(lease_expires_at=now + timedelta(seconds=lease))
             )
-            conn.execute(update(Worker).where(W.id == worker).values(heartbeat_at=now))
+            conn.execute(update(WORKERS).where(W.id == worker).values(heartbeat_at=now))
 
     def drop_lease(self, job_id: int, worker: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.id == job_id, J.lease_owner == worker)
                 .values(lease_owner=None, lease_expires_at=None)
             )
@@ -178,7 +191,7 @@ class JobQueue:
         expected = [expect] if isinstance(expect, str) else list(expect)
         with self.engine.begin() as conn:
             done = conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.id == job_id, J.lease_owner == worker, J.status.in_(expected))
                 .values(updated_at=utcnow(), **values)
             )
@@ -190,7 +203,7 @@ class JobQueue:
             key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
         else:  # a write takes SQLite's single write lock until commit
-            conn.execute(update(Worker).where(W.id == worker).values(heartbeat_at=now))
+            conn.execute(update(WORKERS).where(W.id == worker).values(heartbeat_at=now))
 
     def admit(
         self,
@@ -202,70 +215,64 @@ class JobQueue:
         monthly_cap: int | None,
         run_cap: int | None,
     ) -> Admission:
-        """queued → submitting with a hold, if the limits and budget allow it; else why not.
+        """One submit's admission (see :meth:`admit_many`)."""
+        request = AdmitRequest(job, wire, limits, run_cap)
+        return self.admit_many([request], worker, monthly_cap=monthly_cap)[0]
 
-        Committed before the POST: after a crash the engine sees ``submitting`` and knows a
-        task (and a charge) may exist.
+    def admit_many(
+        self, requests: Sequence[AdmitRequest], worker: str, *, monthly_cap: int | None
+    ) -> list[Admission]:
+        """queued → submitting with a hold, for each waiting submit of one provider that the
+        limits and budget allow, in order; the others get why not. One transaction for all.
+
+        Committed before the POSTs: after a crash the engine sees ``submitting`` and knows a
+        task (and a charge) may exist. Batching is what lets 1,000 submits start in a second:
+        the lock, the limit counts and the budget sums are taken once per batch, not per job.
         """
+        if not requests:
+            return []
+        providers = {r.job.provider for r in requests}
+        if len(providers) != 1:
+            raise ValueError(f"one provider per admission batch, got {sorted(providers)}")
+        provider = providers.pop()
         now = utcnow()
+        out: list[Admission] = []
+        holds: list[tuple[Any, int]] = []
         with self.engine.begin() as conn:
-            self._lock(conn, f"provider:{job.provider}", worker, now)
-            why = self._over_limit(conn, job, limits, now)
-            if why:
-                return Admission(False, why)
-            quote = job.quote_micros
-            if run_cap is not None:
-                spent = ledger.committed(conn, run_id=job.run_id)
-                if spent + quote > run_cap:
-                    return Admission(False, _budget("production", run_cap, spent, quote), True)
-            if monthly_cap is not None:
-                spent = ledger.committed(conn, month=ledger.month_of(now))
-                if spent + quote > monthly_cap:
-                    return Admission(False, _budget("monthly", monthly_cap, spent, quote), True)
-            moved = conn.execute(
-                update(Job)
-                .where(J.id == job.id, J.lease_owner == worker, J.status == "queued")
-                .values(
-                    status="submitting",
-                    wire=wire,
-                    submit_started_at=now,
-                    submits=J.submits + 1,
-                    next_attempt_at=None,
-                    updated_at=now,
+            self._lock(conn, f"provider:{provider}", worker, now)
+            slots = _SlotCounts.read(conn, provider, now, requests)
+            budget = _Budget(conn, now, monthly_cap)
+            for request in requests:
+                job = request.job
+                why = slots.over(job.route_id, request.limits)
+                if why:
+                    out.append(Admission(False, why))
+                    continue
+                refusal = budget.refusal(job, request.run_cap)
+                if refusal:
+                    out.append(Admission(False, refusal, True))
+                    continue
+                moved = conn.execute(
+                    update(JOBS)
+                    .where(J.id == job.id, J.lease_owner == worker, J.status == "queued")
+                    .values(
+                        status="submitting",
+                        wire=request.wire,
+                        submit_started_at=now,
+                        submits=J.submits + 1,
+                        next_attempt_at=None,
+                        updated_at=now,
+                    )
                 )
-            )
-            if moved.rowcount != 1:
-                return Admission(False, "gone", True)  # canceled, or the lease was lost
-            ledger.hold(conn, job, quote, now)
-        return Admission(True)
-
-    def _over_limit(self, conn: Connection, job: Any, lim: SlotLimits, now: datetime) -> str:
-        """Why a submit must wait (a limit reached), or "". One query counts all four."""
-        if all(v is None for v in (lim.account_in_flight, lim.account_per_minute,
-                                   lim.route_in_flight, lim.route_per_minute)):  # fmt: skip
-            return ""
-        flying = J.status.in_(IN_FLIGHT)
-        recent = J.submit_started_at > now - timedelta(seconds=60)
-        same_route = J.route_id == job.route_id
-
-        def count(condition: Any) -> Any:
-            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-        row = conn.execute(
-            select(count(flying), count(recent), count(flying & same_route),
-                   count(recent & same_route))
-            .where(J.provider == job.provider, flying | recent)
-        ).one()  # fmt: skip
-        checks = (
-            ("account", row[0], lim.account_in_flight, "in flight"),
-            ("account", row[1], lim.account_per_minute, "submits in the last minute"),
-            ("model", row[2], lim.route_in_flight, "in flight"),
-            ("model", row[3], lim.route_per_minute, "submits in the last minute"),
-        )
-        for label, n, cap, what in checks:
-            if cap is not None and n >= cap:
-                return f"{label} limit: {n}/{cap} {what}"
-        return ""
+                if moved.rowcount != 1:
+                    out.append(Admission(False, "gone", True))  # canceled, or the lease lost
+                    continue
+                slots.take(job.route_id)
+                budget.take(job)
+                holds.append((job, job.quote_micros))
+                out.append(Admission(True))
+            ledger.hold_many(conn, holds, now)
+        return out
 
     def back_to_queue(
         self, job: Any, worker: str, *, delay: float, error: str, expect: str
@@ -274,7 +281,7 @@ class JobQueue:
         now = utcnow()
         with self.engine.begin() as conn:
             moved = conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.id == job.id, J.lease_owner == worker, J.status == expect)
                 .values(
                     status="queued",
@@ -301,7 +308,7 @@ class JobQueue:
             else:
                 values["next_attempt_at"] = now + timedelta(seconds=min(300, 5 * 2**tries))
             conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.id == job.id, J.lease_owner == worker, J.status.in_(ACTIVE))
                 .values(**values)
             )
@@ -325,7 +332,7 @@ class JobQueue:
         owner = J.lease_owner == worker if worker is not None else J.lease_owner.is_(None)
         with self.engine.begin() as conn:
             moved = conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.id == job.id, owner, J.status.in_(list(expect)))
                 .values(
                     status=status,
@@ -389,3 +396,93 @@ def _budget(kind: str, cap: int, spent: int, quote: int) -> str:
         f"{kind} budget: {ledger.fmt_usd(spent)} committed + {ledger.fmt_usd(quote)} for this "
         f"shot would exceed the cap of {ledger.fmt_usd(cap)}"
     )
+
+
+class _SlotCounts:
+    """A provider's jobs in flight and submits in the last minute, per route, read once per
+    admission batch and counted up as the batch is let through."""
+
+    def __init__(self, per_route: dict[str, list[int]]) -> None:
+        self.per_route = per_route
+        self.flying = sum(v[0] for v in per_route.values())
+        self.recent = sum(v[1] for v in per_route.values())
+
+    @classmethod
+    def read(
+        cls, conn: Connection, provider: str, now: datetime, requests: Sequence[AdmitRequest]
+    ) -> _SlotCounts:
+        if all(_unlimited(r.limits) for r in requests):
+            return cls({})
+        flying = J.status.in_(IN_FLIGHT)
+        recent = J.submit_started_at > now - timedelta(seconds=60)
+        rows = conn.execute(
+            select(
+                J.route_id,
+                func.sum(case((flying, 1), else_=0)),
+                func.sum(case((recent, 1), else_=0)),
+            )
+            .where(J.provider == provider, flying | recent)
+            .group_by(J.route_id)
+        )
+        return cls({route: [int(f or 0), int(r or 0)] for route, f, r in rows})
+
+    def over(self, route_id: str, lim: SlotLimits) -> str:
+        """Why a submit must wait (a limit reached), or ""."""
+        route = self.per_route.get(route_id, [0, 0])
+        checks = (
+            ("account", self.flying, lim.account_in_flight, "in flight"),
+            ("account", self.recent, lim.account_per_minute, "submits in the last minute"),
+            ("model", route[0], lim.route_in_flight, "in flight"),
+            ("model", route[1], lim.route_per_minute, "submits in the last minute"),
+        )
+        for label, n, cap, what in checks:
+            if cap is not None and n >= cap:
+                return f"{label} limit: {n}/{cap} {what}"
+        return ""
+
+    def take(self, route_id: str) -> None:
+        route = self.per_route.setdefault(route_id, [0, 0])
+        route[0] += 1
+        route[1] += 1
+        self.flying += 1
+        self.recent += 1
+
+
+def _unlimited(lim: SlotLimits) -> bool:
+    return all(
+        v is None
+        for v in (lim.account_in_flight, lim.account_per_minute, lim.route_in_flight,
+                  lim.route_per_minute)
+    )  # fmt: skip
+
+
+class _Budget:
+    """Money committed per production and this month, summed once per admission batch (only
+    when a cap applies) and counted up as holds are taken."""
+
+    def __init__(self, conn: Connection, now: datetime, monthly_cap: int | None) -> None:
+        self.conn, self.monthly_cap = conn, monthly_cap
+        self.month = ledger.month_of(now)
+        self.monthly: int | None = None
+        self.runs: dict[str, int] = {}
+
+    def refusal(self, job: Any, run_cap: int | None) -> str:
+        quote = job.quote_micros
+        if run_cap is not None:
+            if job.run_id not in self.runs:
+                self.runs[job.run_id] = ledger.committed(self.conn, run_id=job.run_id)
+            spent = self.runs[job.run_id]
+            if spent + quote > run_cap:
+                return _budget("production", run_cap, spent, quote)
+        if self.monthly_cap is not None:
+            if self.monthly is None:
+                self.monthly = ledger.committed(self.conn, month=self.month)
+            if self.monthly + quote > self.monthly_cap:
+                return _budget("monthly", self.monthly_cap, self.monthly, quote)
+        return ""
+
+    def take(self, job: Any) -> None:
+        if job.run_id in self.runs:
+            self.runs[job.run_id] += job.quote_micros
+        if self.monthly is not None:
+            self.monthly += job.quote_micros

@@ -14,9 +14,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select, update
 
-from reelforge.jobs.queue import ACTIVE, J, W, utcnow
+from reelforge.jobs.queue import ACTIVE, JOBS, WORKERS, J, W, utcnow
 from reelforge.store import Store
-from reelforge.store.tables import Job, Worker
+from reelforge.store.tables import Worker
 
 
 def new_worker_id() -> str:
@@ -42,11 +42,11 @@ def stop(store: Store, worker_id: str) -> None:
     """A clean exit: hand every lease back at once."""
     with store.engine.begin() as conn:
         conn.execute(
-            update(Job)
+            update(JOBS)
             .where(J.lease_owner == worker_id)
             .values(lease_owner=None, lease_expires_at=None)
         )
-        conn.execute(update(Worker).where(W.id == worker_id).values(state="stopped"))
+        conn.execute(update(WORKERS).where(W.id == worker_id).values(state="stopped"))
 
 
 def _pid_alive(pid: int) -> bool:
@@ -74,9 +74,9 @@ def reap(store: Store, *, lease: float) -> list[str]:
     ]
     if dead:
         with store.engine.begin() as conn:
-            conn.execute(update(Worker).where(W.id.in_(dead)).values(state="dead"))
+            conn.execute(update(WORKERS).where(W.id.in_(dead)).values(state="dead"))
             conn.execute(
-                update(Job)
+                update(JOBS)
                 .where(J.lease_owner.in_(dead), J.status.in_(ACTIVE))
                 .values(lease_owner=None, lease_expires_at=None)
             )

@@ -7,8 +7,9 @@ import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from reelforge.store.tables import Asset
@@ -52,10 +53,11 @@ class AssetStore:
             tmp = dest.with_suffix(dest.suffix + ".part")
             shutil.move(str(path), tmp)
             os.replace(tmp, dest)  # atomic: a crash never leaves a half file under its hash
-        with self.sessions.begin() as session:
-            if session.get(Asset, sha) is None:
-                session.add(
-                    Asset(
+        table = cast(Table, Asset.__table__)  # Core, not ORM objects: cheaper in bursts
+        with self.sessions.kw["bind"].begin() as conn:
+            if conn.execute(select(table.c.sha256).where(table.c.sha256 == sha)).first() is None:
+                conn.execute(
+                    insert(table).values(
                         sha256=sha,
                         kind=kind,
                         size=dest.stat().st_size,

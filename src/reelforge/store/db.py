@@ -99,22 +99,44 @@ def migrate(engine: Engine) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
     head = ScriptDirectory.from_config(cfg).get_current_head()
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Workers starting at once: one migrates, the others wait here, then find it done.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
-            current = MigrationContext.configure(conn).get_current_revision()
-            if current == head:
-                return
-            if current is None and inspect(conn).has_table("runs"):
-                raise StoreError("database has reelforge tables but no migration record")
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            if sqlite:
+                # Alembic rebuilds a SQLite table to alter a column (copy, drop, rename): with
+                # foreign keys enforced, dropping a referenced table fails. The pragma only
+                # takes effect outside a transaction; the keys are checked before committing.
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                conn.commit()  # ends SQLAlchemy's autobegun transaction (SQLite began none)
+            try:
+                with conn.begin():
+                    _upgrade(conn, cfg, head, command, MigrationContext)
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(f"migration broke foreign keys: {broken[:5]}")
+            finally:
+                if sqlite:
+                    conn.rollback()  # a failed upgrade leaves nothing half-done
+                    conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    conn.commit()
     except StoreError:
         raise
     except Exception as exc:
         raise StoreError(f"cannot migrate the database at {engine.url!r}: {exc}") from exc
+
+
+def _upgrade(conn: Any, cfg: Any, head: str | None, command: Any, context: Any) -> None:
+    if conn.dialect.name == "postgresql":
+        # Workers starting at once: one migrates, the others wait here, then find it done.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    current = context.configure(conn).get_current_revision()
+    if current == head:
+        return
+    if current is None and inspect(conn).has_table("runs"):
+        raise StoreError("database has reelforge tables but no migration record")
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
