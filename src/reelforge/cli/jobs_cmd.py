@@ -1,4 +1,5 @@
-"""`reel resume`, `reel cancel`, `reel worker`, `reel ledger`: durable jobs and money."""
+"""`reel resume`, `reel cancel`, `reel resolve`, `reel worker`, `reel ledger`: durable jobs and
+money."""
 
 from __future__ import annotations
 
@@ -52,6 +53,41 @@ def register(app: typer.Typer) -> None:
             console.print(
                 f"{job.shot_id} ({job.route_id}): {job.status}, {charged}{note}", markup=False
             )
+
+    @app.command()
+    def resolve(
+        job: Annotated[
+            int, typer.Argument(help="The job id `reel ledger` lists as needing attention.")
+        ],
+        task: Annotated[
+            str | None, typer.Option(help="The provider's task id: the task exists, follow it.")
+        ] = None,
+        not_created: Annotated[
+            bool, typer.Option("--not-created", help="The provider has no such task: submit again.")
+        ] = False,
+        abandon: Annotated[bool, typer.Option(help="Give the task up.")] = False,
+        charged: Annotated[
+            bool, typer.Option(help="With --abandon: the provider billed it (charge the quote).")
+        ] = False,
+    ) -> None:
+        """Settle a job that needs attention, after checking the provider's dashboard."""
+        from reelforge._exceptions import ReelforgeError
+        from reelforge.jobs.ledger import fmt_usd
+        from reelforge.jobs.resolve import resolve_job
+
+        try:
+            done = resolve_job(job, task_id=task, not_created=not_created, abandon=abandon,
+                               charged=charged)  # fmt: skip
+        except ReelforgeError as exc:
+            _fail(exc)
+            return
+        charged_now = (
+            "" if done.charge_micros is None else f", charged {fmt_usd(done.charge_micros)}"
+        )
+        line = f"job {done.id} ({done.shot_id}, {done.route_id}): {done.status}{charged_now}"
+        console.print(line, markup=False)
+        if done.status in ("submitted", "queued"):
+            console.print(f"carry on with: reel resume {done.run_id}", markup=False)
 
     @app.command()
     def worker(
@@ -118,8 +154,11 @@ def register(app: typer.Typer) -> None:
             )
             for r in rows:
                 flag = f"[bold red]{r.charged_failures}[/]" if r.charged_failures else "0"
+                charged = money.fmt_usd(r.charged)
+                if r.unpriced:  # a $0 that is really "unknown": say so in the cell
+                    charged += f" [yellow]+ {r.unpriced} unpriced[/]"
                 table.add_row(r.month, r.run_id, r.provider, r.route_id, str(r.jobs),
-                              money.fmt_usd(r.quoted), money.fmt_usd(r.charged),
+                              money.fmt_usd(r.quoted), charged,
                               money.fmt_usd(r.held), flag)  # fmt: skip
             console.print(table)
             state = "[green]balanced[/]" if bal.ok else "[bold red]NOT balanced[/]"
@@ -128,9 +167,19 @@ def register(app: typer.Typer) -> None:
                 f"+ in flight {money.fmt_usd(bal.outstanding)}: {state}; "
                 f"charged {money.fmt_usd(bal.charges)}"
             )
+            unpriced = sum(r.unpriced for r in rows)
+            if unpriced:
+                console.print(
+                    f"[yellow]{unpriced} job(s) ran on routes with no known price[/] (none in "
+                    "the catalogue, none reported by the provider): their cost is not in these "
+                    "totals — check the provider's billing"
+                )
             for job in attention(store, run_id=run):
                 console.print(
-                    f"[yellow]needs attention:[/] run {job.run_id} shot {job.shot_id}: {job.error}"
+                    f"[yellow]needs attention:[/] job {job.id} (run {job.run_id}, shot "
+                    f"{job.shot_id}): {job.error}\n  then: reel resolve {job.id} --task TASK_ID | "
+                    "--not-created | --abandon [--charged]",
+                    highlight=False,
                 )
         if check and not bal.ok:
             raise typer.Exit(1)
