@@ -350,6 +350,18 @@ def shortest(route: Route) -> int:
     return route.allowed_durations()[0]
 
 
+def clip(tmp: Path, seconds: float, fps: int = 4) -> Path:
+    """A small source video exactly ``seconds`` long, for routes that edit one."""
+    from reelforge.generators.previz.encode import encode
+
+    path = tmp / f"source-{seconds:g}s.mp4"
+    if not path.exists():
+        count = round(seconds * fps)
+        frames = (Image.new("RGB", (160, 90), COLOURS[i % len(COLOURS)]) for i in range(count))
+        encode(frames, path, fps=fps, size=(160, 90))
+    return path
+
+
 def shot(
     route: Route,
     tmp: Path,
@@ -362,10 +374,14 @@ def shot(
     audio: bool = False,
     seed: int = 0,
     prompt: str = "a lighthouse at dusk, waves below",
+    video: bool | None = None,
 ) -> ShotRequest:
     """A shot for ``route``; every shot is a new take (own id and prompt), so no provider
-    reconciles it with an earlier one."""
+    reconciles it with an earlier one. ``video``: a source video as long as the shot; by
+    default only for routes that can do nothing but edit one."""
     take = next(_takes)
+    if video is None:
+        video = route.capabilities.edit_only
     secs = shortest(route) if seconds is None else seconds
     shape = (160, round(160 * size[1] / size[0])) if size[0] >= size[1] else (90, 160)
     references = tuple(image(tmp, f"ref{i}", colour=i) for i in range(refs))
@@ -382,6 +398,7 @@ def shot(
         last_frame=image(tmp, f"last-{shape[0]}x{shape[1]}", shape, 1) if last else None,
         seed=seed,
         model=route.id,
+        source_video=clip(tmp, secs) if video else None,
     )
 
 

@@ -118,7 +118,9 @@ def ev(bench: Bench, r: Run, what: str) -> Any:
 
 async def check_t2v(bench: Bench) -> None:
     if not bench.route.capabilities.t2v:
-        refused(bench, shot(bench.route, bench.tmp), "first_frame")
+        # A text-only shot: an edit-only route wants the video to edit, any other a frame.
+        needs = "source_video" if bench.route.capabilities.edit_only else "first_frame"
+        refused(bench, shot(bench.route, bench.tmp, video=False), needs)
         return
     r = await render(bench, shot(bench.route, bench.tmp))
     claimed(bench, r, "t2v", lambda r: not ev(bench, r, "first_frame"))

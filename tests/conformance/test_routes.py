@@ -56,7 +56,8 @@ def wired(pool: Pool) -> Iterator[None]:
 @pytest.mark.parametrize("route_id", LIVE)
 def test_route_renders_through_its_sandbox(route_id: str, wired: None, tmp_path: Path) -> None:
     route = get_route(route_id)
-    request = shot(route, tmp_path, first=not route.capabilities.t2v)
+    caps = route.capabilities
+    request = shot(route, tmp_path, first=not (caps.t2v or caps.edit_only))
     assert check(route, request).ok, check(route, request).refusals
     clip = get_generator(route_id).render(request, tmp_path / "clip.mp4")
     info = probe(clip.path, count_frames=True)

@@ -6,6 +6,8 @@ user can switch model instead of paying for a provider 400 (some of which are bi
 
 from __future__ import annotations
 
+import functools
+import importlib
 from decimal import Decimal
 
 from reelforge.catalogue.imagesize import image_size
@@ -33,9 +35,12 @@ def _capability_refusals(route: Route, facts: ShotFacts) -> list[Refusal]:
     elif not route.enabled:
         rule = "channel disabled by default (not an official API)"
         out.append(Refusal("model", rule, f"model {rid}: {rule}"))
-    if facts.first_frame is None and not caps.t2v:
+    if facts.first_frame is None and facts.source_video is None and not caps.t2v:
         rule = f"{rid} has no text-to-video; it needs a first frame"
-        out.append(Refusal("first_frame", rule, f"text-to-video: {rule}"))
+        needs = "first_frame"
+        if caps.edit_only:
+            rule, needs = f"{rid} only edits a video; it needs a source_video", "source_video"
+        out.append(Refusal(needs, rule, f"text-to-video: {rule}"))
     if facts.first_frame is not None and not caps.i2v:
         rule = f"{rid} takes no input image"
         out.append(Refusal("first_frame", rule, f"first_frame: {rule}"))
@@ -46,7 +51,39 @@ def _capability_refusals(route: Route, facts: ShotFacts) -> list[Refusal]:
         rule = f"{rid} takes at most {caps.reference_images_max} reference images"
         msg = f"reference_images: {facts.reference_images} given, {rule}"
         out.append(Refusal("reference_images", rule, msg))
-    return out
+    return out + _source_video_refusals(route, facts)
+
+
+@functools.cache
+def _source_video_models(provider: str, channel: str) -> tuple[str, ...]:
+    """The models whose adapter sends ``ShotRequest.source_video`` (its ``source_video_models``);
+    other adapters' edit paths take only provider-hosted inputs (URLs, ids), or none yet."""
+    from reelforge.generators.remote import ADAPTERS
+
+    entry = ADAPTERS.get((provider, channel))
+    if entry is None:
+        return ()
+    adapter = getattr(importlib.import_module(entry[0]), entry[1])
+    return tuple(getattr(adapter, "source_video_models", ()))
+
+
+def _source_video_refusals(route: Route, facts: ShotFacts) -> list[Refusal]:
+    caps, rid = route.capabilities, route.id
+    if facts.source_video is None:
+        if caps.edit_only and facts.first_frame is not None:
+            rule = f"{rid} only edits a video; it needs a source_video"
+            return [Refusal("source_video", rule, f"image-to-video: {rule}")]
+        return []
+    if not caps.v2v_edit:
+        rule = f"{rid} does not edit videos (no video-to-video)"
+    elif route.model not in _source_video_models(route.provider, route.channel):
+        rule = f"{rid} edits videos, but reelforge's adapter cannot send it a source_video yet"
+    elif facts.source_seconds is None:
+        rule = "a source_video must be a readable video file"
+        return [Refusal("source_video", rule, f"source_video {facts.source_video}: {rule}")]
+    else:
+        return []
+    return [Refusal("source_video", rule, f"source_video: {rule}")]
 
 
 def _size_refusal(route: Route, facts: ShotFacts, settings: Settings) -> Refusal | None:

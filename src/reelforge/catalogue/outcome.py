@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reelforge._exceptions import MediaError
 from reelforge.generators.base import ShotRequest
+from reelforge.media.probe import probe
+
+
+@functools.cache
+def _seconds(path: Path, mtime_ns: int, size: int) -> float | None:
+    try:
+        seconds = probe(path).duration
+    except MediaError:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def video_seconds(path: Path) -> float | None:
+    """The length of the video at ``path``; None when it cannot be read. Probed once per file
+    version: a check runs for every route when it looks for alternatives."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _seconds(path, stat.st_mtime_ns, stat.st_size)
 
 
 @dataclass(frozen=True)
@@ -21,10 +43,13 @@ class ShotFacts:
     reference_images: int = 0
     audio_wanted: bool = False
     seed: int = 0
+    source_video: Path | None = None
+    source_seconds: float | None = None  # the source video's length; None: unreadable
 
     @classmethod
     def of(cls, request: ShotRequest) -> ShotFacts:
         # Audio is wanted when the shot speaks or names sounds: a silent render would lose them.
+        source = request.source_video
         return cls(
             duration=request.duration,
             width=request.width,
@@ -35,6 +60,8 @@ class ShotFacts:
             reference_images=sum(len(e.references) for e in request.elements),
             audio_wanted=bool(request.dialogue) or bool(request.sound.strip()),
             seed=request.seed,
+            source_video=source,
+            source_seconds=video_seconds(source) if source is not None else None,
         )
 
     @property

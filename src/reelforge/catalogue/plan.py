@@ -103,9 +103,38 @@ def _size(
     return w, h, [Adjustment("size", wanted, best, msg)]
 
 
+def _secs(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _source_duration(
+    route: Route, facts: ShotFacts, seconds: float
+) -> tuple[int | None, list[Adjustment], list[Refusal]]:
+    """An edit is as long as its source video: the route's durations bound that video, and a
+    shot of another length is an adjustment (the cut trims the edit or holds its last frame)."""
+    allowed = route.allowed_durations()
+    slack = 1 / max(facts.fps, 1)
+    why = f"{route.id} edits videos of {_fmt_durations(route)} s"
+    if not allowed[0] - slack <= seconds <= allowed[-1] + slack:
+        msg = f"duration {_secs(seconds)} s (the source_video's length): {why}"
+        return None, [], [Refusal("duration", why, msg)]
+    asked, adjustments = facts.duration, []
+    if abs(seconds - asked) >= slack:
+        fit = "trims it" if seconds > asked else "holds its last frame"
+        msg = (
+            f"duration {asked:g} s → {_secs(seconds)} s ({route.id}'s output follows the "
+            f"source_video; the cut {fit} to {asked:g} s)"
+        )
+        adjustments.append(Adjustment("duration", f"{asked:g}", _secs(seconds), msg))
+    # Whole seconds for pricing; how the provider rounds a fractional clip is not known [?].
+    return min(max(round(seconds), allowed[0]), allowed[-1]), adjustments, []
+
+
 def _duration(
     route: Route, facts: ShotFacts, res: str
 ) -> tuple[int | None, list[Adjustment], list[Refusal]]:
+    if route.capabilities.edit_only and facts.source_seconds is not None:
+        return _source_duration(route, facts, facts.source_seconds)
     allowed = route.allowed_durations()
     why = f"{route.id} allows {_fmt_durations(route)}"
     for c in route.couplings:
@@ -135,6 +164,9 @@ def _fmt_durations(route: Route) -> str:
 
 def _aspect(route: Route, facts: ShotFacts) -> tuple[str | None, list[Adjustment]]:
     asked = _label(facts.width, facts.height)
+    if facts.source_video is not None and route.capabilities.edit_only:
+        msg = f"aspect {asked} → taken from the source_video ({route.id} keeps its framing)"
+        return None, [Adjustment("aspect_ratio", asked, "from source video", msg)]
     if facts.first_frame is not None and route.aspect_from_image:
         msg = f"aspect {asked} → taken from the first frame image ({route.id} ignores the ratio)"
         return None, [Adjustment("aspect_ratio", asked, "from image", msg)]

@@ -73,6 +73,12 @@ class Capabilities(_Strict):
     camera_control: bool = False
     seed_honoured: bool = False
 
+    @property
+    def edit_only(self) -> bool:
+        """Only edits a given video (Aleph): it needs a source video, and its output is as long
+        as that video."""
+        return self.v2v_edit and not (self.t2v or self.i2v)
+
 
 class DurationRange(_Strict):
     min: int = Field(ge=1)

@@ -48,6 +48,9 @@ class ShotRequest:
     last_frame: Path | None = None
     seed: int = 0
     model: str = "previz"
+    # The clip to edit (video-to-video). Left out of cache keys while unset, so shots without
+    # one keep the keys (and the paid renders) they had before the field existed.
+    source_video: Path | None = field(default=None, metadata={"key_omit_default": True})
 
     @property
     def duration(self) -> float:

@@ -26,8 +26,14 @@ from reelforge.generators.base import GeneratedClip, ShotRequest
 # an adapter are listed by `reel models` but cannot render yet.
 ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     # The task API adapter picks text2video / image2video, or omni-video for kling-video-* models.
-    # The model-path channel (kling-api-model-path) is another wire contract: not wired.
     ("kling", "kling-api"): ("reelforge.providers.kling", "KlingAdapter", ()),
+    # The model-path API is another contract (contents/settings/options, GET /tasks, API key
+    # only); its own adapter. An ambiguous submit is found again by external_task_ids.
+    ("kling", "kling-api-model-path"): (
+        "reelforge.providers.kling.model_path",
+        "KlingModelPathAdapter",
+        (),
+    ),
     ("google", "gemini-api"): ("reelforge.providers.veo", "VeoAdapter", ()),
     # Vertex: same body as the Gemini API plus seed/generateAudio; OAuth token + project.
     ("google", "vertex"): ("reelforge.providers.veo.vertex", "VertexVeoAdapter", ()),
@@ -40,11 +46,11 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
         (),
     ),
     # Runway: no idempotency key, no listing: an ambiguous submit raises, never resubmits.
-    # aleph2 needs an input video a ShotRequest cannot carry; gen4_aleph/gen3a_turbo are gone.
+    # aleph2 edits the shot's source_video; gen4_aleph/gen3a_turbo are gone (removed 2026-06-10).
     ("runway", "runway-api"): (
         "reelforge.providers.runway",
         "RunwayAdapter",
-        ("aleph2", "gen4_aleph", "gen3a_turbo"),
+        ("gen4_aleph", "gen3a_turbo"),
     ),
     # v1 Hailuo and v2 MiniMax-H3 share the channel; the adapter picks the API by model. No
     # idempotency key or task listing: an ambiguous submit cannot be reconciled.
@@ -52,6 +58,9 @@ ADAPTERS: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     # Luma: no idempotency key; an ambiguous submit is reconciled by listing generations and
     # matching the echoed request. Keyframes are URLs only (local frames are refused).
     ("luma", "dream-machine-api"): ("reelforge.providers.luma", "LumaAdapter", ()),
+    # Luma Agents API (ray-3.2, its own host and key): no idempotency key, no listing, no cancel;
+    # an ambiguous submit cannot be reconciled. Frames go inline (base64).
+    ("luma", "luma-agents-api"): ("reelforge.providers.luma.agents", "LumaAgentsAdapter", ()),
     ("fal", "fal-queue"): ("reelforge.providers.fal", "FalAdapter", ()),
     ("replicate", "replicate-predictions"): (
         "reelforge.providers.replicate",

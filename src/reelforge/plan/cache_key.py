@@ -29,7 +29,11 @@ def file_digest(path: Path) -> str:
 def canonical(value: Any) -> Any:
     """A JSON-able form of a request: dataclasses become dicts, files become their digest."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: canonical(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get("key_omit_default") and getattr(value, f.name) == f.default)
+        }
     if isinstance(value, Path):
         return {"sha256": file_digest(value)}
     if isinstance(value, Enum):

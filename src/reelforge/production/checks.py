@@ -15,7 +15,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from reelforge._exceptions import Problem
+from reelforge._exceptions import MediaError, Problem
+from reelforge.media.probe import probe
 
 from .model import MAX_REFERENCES, MAX_SHOT_SECONDS, MAX_TRANSITION_SECONDS, MIN_SHOT_SECONDS
 from .source import Loc, SourceMap, format_path
@@ -90,6 +91,10 @@ class _Checker:
         if trouble is not None:
             self.add(loc, f"{what} '{value}' {trouble}")
 
+    def video(self, loc: Loc, value: object) -> None:
+        if isinstance(value, str) and (trouble := _inspect_video(self.resolve(value))):
+            self.add(loc, f"source_video '{value}' {trouble}")
+
     def voice(self, loc: Loc, value: object) -> None:
         # A voice is either a TTS voice name or a reference clip; only a path-like one is a file.
         if not isinstance(value, str):
@@ -145,6 +150,7 @@ class _Checker:
             self._dialogue_times(i, shot, duration)
             for frame in ("first_frame", "last_frame"):
                 self.image(("shots", i, frame), f"{frame} image", shot.get(frame))
+            self.video(("shots", i, "source_video"), shot.get("source_video"))
         for i, shot in enumerate(shots):
             if isinstance(shot, dict):
                 self._transition(i, shot, shots, durations)
@@ -274,6 +280,25 @@ def _inspect_image(path: Path) -> str | None:
         return "is not an image (unrecognised format)"
     except Exception as exc:  # PIL raises many types (OSError, SyntaxError, struct.error, ...)
         return f"is not a readable image ({exc})"
+    return None
+
+
+def _inspect_video(path: Path) -> str | None:
+    """None when ``path`` is a video with frames and a length, else what is wrong with it."""
+    if not path.exists():
+        return f"not found (looked for {path})"
+    if not path.is_file():
+        return "is not a file"
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        if isinstance(exc.__cause__, PermissionError):
+            return "cannot be read: permission denied"
+        return "is not a readable video (unrecognised format or corrupt data)"
+    if info.video_codec is None:
+        return "has no video stream"
+    if info.duration <= 0 or info.frames <= 0:
+        return "has no length: a still image or an empty clip is not a video to edit"
     return None
 
 

@@ -23,6 +23,7 @@ PRIMARY_KEY: dict[str, str] = {
     "runway": "RUNWAYML_API_SECRET",
     "minimax": "MINIMAX_API_KEY",
     "luma": "LUMAAI_API_KEY",
+    "luma-agents": "LUMA_AGENTS_API_KEY",  # the Agents API (ray-3.2): keys start luma-api-
     "xai": "XAI_API_KEY",
     "fal": "FAL_KEY",
     "replicate": "REPLICATE_API_TOKEN",

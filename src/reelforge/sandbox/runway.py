@@ -2,7 +2,8 @@
 required ``X-Runway-Version`` header, ``{"error": ...}`` envelopes, PENDING/THROTTLED/RUNNING/
 SUCCEEDED/FAILED/CANCELLED, ``failureCode`` moderation at submit (``SAFETY.INPUT.*``) and late
 (``SAFETY.OUTPUT.*``), a concurrency cap (THROTTLED), expiring output URLs signed afresh on each
-read, credits reported as ``estimatedCost`` / ``cost`` (research §5).
+read, credits reported as ``estimatedCost`` / ``cost`` (research §5). An aleph2 edit of an inline
+(data URI) video is as long as that video, and is billed for its length.
 
     with RunwaySandbox(RunwaySandboxConfig(processing_seconds=0.2)) as rw:
         adapter = RunwayAdapter(base_url=rw.base_url, credentials=rw.credentials())
@@ -22,8 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.runway.auth import RunwayCredentials
-from .runway_rules import check_auth, check_body
-from .runway_tasks import LIVE, RunwayTask, TaskBook, TaskBookConfig
+from ..providers.runway.models import MODELS
+from .runway_rules import VALIDATION, check_auth, check_body, data_uri_bytes
+from .runway_tasks import LIVE, RunwayTask, Staged, TaskBook, TaskBookConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
 ROUTES = ("text_to_video", "image_to_video", "video_to_video")
@@ -152,12 +154,37 @@ class RunwaySandbox(LoopbackServer):
             return error_response(400, "Request body is not valid JSON")
         if problem := check_body(route, body):
             return error_response(*problem)
+        source = None
+        if route == "video_to_video":
+            staged = self._stage(body)
+            if isinstance(staged, SandboxResponse):
+                return staged
+            source = staged
         text = str(body.get("promptText") or "").lower()
         rejected = any(w in text for w in self.config.blocked_words)
-        task = self.book.create(route, body, rejected=rejected)
+        task = self.book.create(route, body, rejected=rejected, source=source)
         if fault is not None:
             return self._fault_response(fault)
         return SandboxResponse.json(200, {"id": task.id})
+
+    def _stage(self, body: dict[str, Any]) -> Staged | SandboxResponse | None:
+        """Decode an inline input video and check its length against the model's input range
+        (aleph2: 2-30 s, third-party docs [?]); a URL input is not fetched (None)."""
+        spec = MODELS[str(body["model"])]
+        data = data_uri_bytes(str(body[spec.video_field]), "video")
+        if data is None:
+            return None
+        issue = [{"path": [spec.video_field], "message": ""}]
+        try:
+            staged = self.book.stage_video(data)
+        except ValueError as exc:
+            issue[0]["message"] = str(exc)
+            return error_response(400, VALIDATION, issue)
+        low, high = spec.input_seconds or (0.0, float("inf"))
+        if not low - 0.05 <= staged.seconds <= high + 0.05:  # container rounding
+            issue[0]["message"] = f"The video must be {low:g}-{high:g} seconds long"
+            return error_response(400, VALIDATION, issue)
+        return staged
 
     def _query(self, req: SandboxRequest) -> SandboxResponse:
         if denied := self._auth(req):

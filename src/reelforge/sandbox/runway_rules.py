@@ -6,9 +6,11 @@ error shape ``[{"path": [...], "message": ...}]`` [?: shape not in the research]
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
-from ..providers.runway.models import API_VERSION, MODELS, ModelSpec
+from ..providers.runway.models import API_VERSION, MODELS, TARGET_ASPECTS, VIDEO_LIMIT, ModelSpec
 
 Problem = tuple[int, str, list[dict[str, Any]]]
 VALIDATION = "Validation of body failed"
@@ -49,6 +51,46 @@ def _image_problem(spec: ModelSpec, images: Any) -> Problem | None:
     return None
 
 
+def data_uri_bytes(uri: str, kind: str) -> bytes | None:
+    """The payload of a ``data:<kind>/...;base64,`` URI; None when it is not one."""
+    head, _, payload = uri.partition(",")
+    if not (head.startswith(f"data:{kind}/") and head.endswith(";base64")):
+        return None
+    try:
+        return base64.b64decode(payload, validate=True)
+    except binascii.Error:
+        return None
+
+
+def _video_problem(field: str, uri: Any) -> Problem | None:
+    """An input video: an https URL, a runway:// upload, or a base64 video data URI ≤16 MB."""
+    if not isinstance(uri, str) or not uri:
+        return _issue(field, "Required")
+    if uri.startswith(("https://", "runway://")):
+        return None  # not fetched: the sandbox has no network
+    if not uri.startswith("data:"):
+        return _issue(field, "Expected an HTTPS URL, a Runway upload URI or a data URI")
+    data = data_uri_bytes(uri, "video")
+    if data is None:
+        return _issue(field, "Invalid data URI: expected data:video/<type>;base64,<data>")
+    if len(data) > VIDEO_LIMIT:
+        return _issue(field, "Video data URIs must be at most 16MB; upload larger files")
+    return None
+
+
+def _keyframes_problem(keyframes: Any) -> Problem | None:
+    if not isinstance(keyframes, list):
+        return _issue("keyframes", "Expected array")
+    if len(keyframes) > 5:
+        return _issue("keyframes", "Array must contain at most 5 element(s)")
+    for i, frame in enumerate(keyframes):
+        if not isinstance(frame, dict) or not str(frame.get("uri") or ""):
+            return _issue(f"keyframes.{i}.uri", "Required")
+        if ("at" in frame) == ("seconds" in frame):
+            return _issue(f"keyframes.{i}", "Expected exactly one of 'at' and 'seconds'")
+    return None
+
+
 def check_body(route: str, body: Any) -> Problem | None:
     if not isinstance(body, dict):
         return _issue("body", "Expected object")
@@ -72,8 +114,10 @@ def check_body(route: str, body: Any) -> Problem | None:
         return _issue("promptText", f"String must contain at most {spec.max_prompt} character(s)")
     if route == "image_to_video" and (problem := _image_problem(spec, body.get("promptImage"))):
         return problem
-    if route == "video_to_video" and not str(body.get(spec.video_field) or ""):
-        return _issue(spec.video_field, "Required")
+    if route == "video_to_video" and (
+        problem := _video_problem(spec.video_field, body.get(spec.video_field))
+    ):
+        return problem
     if "ratio" in body and route != "video_to_video" and body["ratio"] not in ratios:
         return _issue("ratio", f"Invalid enum value. Expected {' | '.join(ratios)}")
     if route != "video_to_video" and "ratio" not in body and not spec.i2v_resolution:
@@ -94,6 +138,11 @@ def check_body(route: str, body: Any) -> Problem | None:
         return _issue("references", f"Array must contain at most {spec.references} element(s)")
     if "negativePrompt" in body and not spec.negative_prompt:
         return _issue("negativePrompt", "Unrecognized key(s) in object: 'negativePrompt'")
-    if len(body.get("keyframes") or []) > 5:
-        return _issue("keyframes", "Array must contain at most 5 element(s)")
+    if "keyframes" in body and (problem := _keyframes_problem(body["keyframes"])):
+        return problem
+    aspect = body.get("targetAspectRatio")
+    if aspect is not None and aspect not in TARGET_ASPECTS:
+        return _issue(
+            "targetAspectRatio", f"Invalid enum value. Expected {' | '.join(TARGET_ASPECTS)}"
+        )
     return None

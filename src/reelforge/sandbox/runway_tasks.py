@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._exceptions import MediaError
+from ..generators.base import ShotRequest
+from ..generators.previz.generator import PrevizGenerator
+from ..media.probe import probe
 from ..providers.runway.models import MODELS, credits, ratio_pair
-from .render import render_clip
+from .render import SIZES, render_clip
 
 LIVE = ("PENDING", "THROTTLED", "RUNNING")
 INPUT_REJECTION = ("SAFETY.INPUT.TEXT", "The prompt was flagged by content moderation.")
@@ -28,6 +32,16 @@ INTERNAL = ("INTERNAL.BAD_OUTPUT.CODE01", "The output did not pass quality check
 
 def iso(ts: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
+
+
+@dataclass(frozen=True)
+class Staged:
+    """An input video decoded from its data URI, with what the sandbox needs to know of it."""
+
+    path: Path
+    seconds: float
+    width: int
+    height: int
 
 
 @dataclass
@@ -43,6 +57,7 @@ class RunwayTask:
     video: Path | None = None
     failure: tuple[str, str] | None = None
     reads: int = 0
+    source: Staged | None = None  # video_to_video: the decoded input video
 
     @property
     def model(self) -> str:
@@ -50,7 +65,10 @@ class RunwayTask:
 
     @property
     def seconds(self) -> int:
-        return int(self.body.get("duration") or 5)  # aleph2: the input's length (5 s here)
+        if self.source is not None and not MODELS[self.model].duration_sent:
+            return max(1, round(self.source.seconds))  # aleph2: as long as its input
+        # A URL input is not fetched (no network): its length is taken to be 5 s.
+        return int(self.body.get("duration") or 5)
 
     @property
     def credits(self) -> int:
@@ -83,9 +101,30 @@ class TaskBook:
     def __post_init__(self) -> None:
         self.rng = random.Random(self.config.seed)
 
-    def create(self, route: str, body: dict[str, Any], *, rejected: bool = False) -> RunwayTask:
+    def stage_video(self, data: bytes) -> Staged:
+        """Write a data-URI video to the workdir and read its length; ValueError when it is
+        not a readable video."""
+        path = self.workdir / f"input-{uuid.uuid4().hex}.video"
+        path.write_bytes(data)
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            raise ValueError("The video could not be decoded") from exc
+        if info.video_codec is None or info.duration <= 0:
+            raise ValueError("The video has no frames")
+        return Staged(path, info.duration, info.width, info.height)
+
+    def create(
+        self,
+        route: str,
+        body: dict[str, Any],
+        *,
+        rejected: bool = False,
+        source: Staged | None = None,
+    ) -> RunwayTask:
         now = time.time()
         task = RunwayTask(str(uuid.uuid4()), route, body, now, now + self.config.queue_seconds)
+        task.source = source
         if rejected:  # input moderation: the task exists and fails at once, refunded
             task.status, task.failure = "FAILED", INPUT_REJECTION
         with self.lock:
@@ -133,6 +172,9 @@ class TaskBook:
             task.status, task.failure = "FAILED", INTERNAL
             return
         out = self.workdir / f"{task.id}.mp4"
+        if task.source is not None and not MODELS[task.model].duration_sent:
+            task.video, task.status = self._edit(task, out), "SUCCEEDED"
+            return
         w, h = ratio_pair(str(task.body.get("ratio") or "1280:720"))
         aspect = "16:9" if w > h else "9:16" if h > w else "1:1"
         render_clip(
@@ -148,6 +190,27 @@ class TaskBook:
             last_frame=self._frame(task, "last"),
         )
         task.video, task.status = out, "SUCCEEDED"
+
+    def _edit(self, task: RunwayTask, out: Path) -> Path:
+        """An edit (aleph2): the input video itself, slated, frame for frame as long as it, in
+        the outpainted aspect when one was asked for."""
+        assert task.source is not None
+        fps = self.config.render_fps
+        target = task.body.get("targetAspectRatio")
+        w, h = ratio_pair(str(target)) if target else (task.source.width, task.source.height)
+        width, height = SIZES["16:9" if w > h else "9:16" if h > w else "1:1"]
+        request = ShotRequest(
+            shot_id=task.id,
+            prompt=f"[{task.model} edit] {task.prompt()}"[:300],
+            frames=max(1, round(task.source.seconds * fps)),
+            fps=fps,
+            width=width,
+            height=height,
+            model=task.model,
+            source_video=task.source.path,
+        )
+        PrevizGenerator(preset="ultrafast").render(request, out)  # throwaway: speed over size
+        return out
 
     def _frame(self, task: RunwayTask, position: str) -> Path | None:
         """Decode a data-URI frame for previz; http(s) frames are not fetched (no network)."""

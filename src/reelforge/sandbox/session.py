@@ -20,7 +20,12 @@ from reelforge.sandbox.aggregator import (
 )
 from reelforge.sandbox.fal import FalSandbox, FalSandboxConfig
 from reelforge.sandbox.kling import KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox.kling_model_path import (
+    KlingModelPathSandbox,
+    KlingModelPathSandboxConfig,
+)
 from reelforge.sandbox.luma import LumaSandbox, LumaSandboxConfig
+from reelforge.sandbox.luma_agents import LumaAgentsSandbox, LumaAgentsSandboxConfig
 from reelforge.sandbox.minimax import MiniMaxSandbox, MiniMaxSandboxConfig
 from reelforge.sandbox.openai_videos import OpenAIVideosSandbox, OpenAIVideosSandboxConfig
 from reelforge.sandbox.replicate import ReplicateSandbox, ReplicateSandboxConfig
@@ -44,6 +49,10 @@ Env = Callable[[Any], dict[str, str]]
 SANDBOXES: dict[str, tuple[type[Any], type[Any], Env]] = {
     "kling": (KlingSandbox, KlingSandboxConfig, lambda s: {
         "REELFORGE_KLING_BASE_URL": s.base_url, "KLING_API_KEY": s.config.api_key or ""}),
+    # Kling's model-path API: the same real host and key, its own sandbox and base-URL variable
+    # (both sandboxes default to the same sandbox key, as one account's key serves both APIs).
+    "kling-model-path": (KlingModelPathSandbox, KlingModelPathSandboxConfig, lambda s: {
+        "REELFORGE_KLING_MODEL_PATH_BASE_URL": s.base_url, "KLING_API_KEY": s.config.api_key}),
     "google": (VeoSandbox, VeoSandboxConfig, lambda s: {
         "REELFORGE_GEMINI_BASE_URL": s.base_url, "GEMINI_API_KEY": s.config.api_key}),
     "seedance": (SeedanceSandbox, SeedanceSandboxConfig, lambda s: {  # includes /api/v3
@@ -65,6 +74,9 @@ SANDBOXES: dict[str, tuple[type[Any], type[Any], Env]] = {
         "REELFORGE_MINIMAX_BASE_URL": s.base_url, "MINIMAX_API_KEY": s.config.api_key}),
     "luma": (LumaSandbox, LumaSandboxConfig, lambda s: {  # includes /dream-machine/v1
         "REELFORGE_LUMA_BASE_URL": s.api_base, "LUMAAI_API_KEY": s.config.api_key}),
+    # The Luma Agents API (ray-3.2): its own host and key, so its own sandbox.
+    "luma-agents": (LumaAgentsSandbox, LumaAgentsSandboxConfig, lambda s: {  # includes /v1
+        "REELFORGE_LUMA_AGENTS_BASE_URL": s.api_base, "LUMA_AGENTS_API_KEY": s.config.api_key}),
     "fal": (FalSandbox, FalSandboxConfig, lambda s: {  # the queue host
         "REELFORGE_FAL_BASE_URL": s.base_url, "FAL_KEY": s.config.api_key}),
     "replicate": (ReplicateSandbox, ReplicateSandboxConfig, lambda s: {  # paths carry /v1

@@ -32,11 +32,15 @@ V15 = (
     "grok-imagine-video-1.5-preview",
     "grok-imagine-video-1.5-2026-05-30",
 )
+# On the xAI API too (docs.x.ai video guide and model page): T2V and I2V only, refusing
+# reference_images and last_frame [3P]; its 1080p is an upscale of 720p [DOC], not offered here.
+LITE = "grok-imagine-video-1.5-lite"
 RESOLUTIONS: dict[str, tuple[str, ...]] = {
     BASE: ("480p", "720p"),
     "grok-imagine-video-1.5": ("480p", "720p", "1080p"),
     "grok-imagine-video-1.5-preview": ("480p", "720p"),
     "grok-imagine-video-1.5-2026-05-30": ("480p", "720p"),
+    LITE: ("480p", "720p"),
 }
 # USD per second by resolution, and per input image (providers-2 §1.8; 3P-sourced, volatile).
 PRICES: dict[str, dict[str, Decimal]] = {
@@ -44,8 +48,13 @@ PRICES: dict[str, dict[str, Decimal]] = {
     **{
         m: {"480p": Decimal("0.08"), "720p": Decimal("0.14"), "1080p": Decimal("0.25")} for m in V15
     },
+    LITE: {"480p": Decimal("0.02")},  # 720p unknown [?]: price_ticks bills it at the 480p rate
 }
-IMAGE_PRICES: dict[str, Decimal] = {BASE: Decimal("0.002"), **{m: Decimal("0.01") for m in V15}}
+IMAGE_PRICES: dict[str, Decimal] = {
+    BASE: Decimal("0.002"),
+    **{m: Decimal("0.01") for m in V15},
+    LITE: Decimal(0),  # no input-image price found for lite [?]
+}
 TICKS_PER_USD = 10**10
 DEFAULTS: dict[str, Any] = {"duration": 8, "aspect_ratio": "16:9", "resolution": "480p"}
 
@@ -135,6 +144,9 @@ def check_generation(body: dict[str, Any]) -> Rejection | None:
             return error(400, "images must be {url: data:...;base64,...} in the sandbox")
     if "last_frame" in body and model == BASE:
         return error(400, f"last_frame is not supported by {model}")
+    for name in ("reference_images", "last_frame"):
+        if name in body and model == LITE:  # the API's wording, as a client reports it [3P]
+            return error(400, f"`{name}` is not supported for this model.")
     audios = body.get("reference_audios")
     if audios is not None:
         if model != "grok-imagine-video-1.5":

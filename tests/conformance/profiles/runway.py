@@ -1,5 +1,10 @@
 """Runway's task API (sandbox ``runway``). Statuses and failure codes as in
-tests/test_providers_runway_failures.py (research §5.3)."""
+tests/test_providers_runway_failures.py (research §5.3).
+
+runway-aleph2 only edits a video: the harness gives its shots a source video as long as the
+shot, sent inline as ``videoUri``; the sandbox's edit is as long as that video, so the duration
+checks measure the source's length coming back. Its price is unknown in the catalogue, so the
+charge check only asserts that credits are reported."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from .camera import BACKGROUND_DEPTH, PARTICLE_DEPTH, layer_transform
 from .keyframes import apply_keyframes
 from .layers import LayerRenderer
 from .scene import Scene, build_scene
+from .source import source_frames
 
 
 class _Compositor:
@@ -55,8 +56,16 @@ def iter_images(scene: Scene, *, slate: bool = True) -> Iterator[Image.Image]:
     keys = list(zip(scene.states, scene.focus, strict=True))
     reusable = scene.particles is None
     kept: tuple[object, Image.Image] | None = None
+    # An edit shows its source clip: previz cannot know what the model will change.
+    source = (
+        source_frames(request.source_video, request.fps, request.frames, scene.size)
+        if request.source_video is not None
+        else None
+    )
     for index, key in enumerate(keys):
-        if kept is not None and kept[0] == key:
+        if source is not None:
+            frame = next(source)
+        elif kept is not None and kept[0] == key:
             frame = kept[1].copy()
         else:
             frame = composite(index)

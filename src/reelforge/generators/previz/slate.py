@@ -59,7 +59,7 @@ class Slate:
 
     def _header(self, request: ShotRequest, w: int) -> Image.Image:
         f, pad = self.font, self.pad
-        badge = "PREVIZ"
+        badge = "PREVIZ EDIT" if request.source_video is not None else "PREVIZ"
         badge_w = f.getlength(badge) + 2 * pad
         shot = fit_words(request.shot_id, f, w * 0.3)
         prompt = fit_words(request.prompt, f, w * 0.5)

@@ -37,7 +37,7 @@ from ..state import (
 )
 from .auth import RunwayCredentials
 from .codes import failure_error, http_error
-from .models import API_VERSION
+from .models import API_VERSION, SOURCE_VIDEO_MODELS
 from .options import RunwayOptions
 from .request import build_body
 
@@ -52,6 +52,8 @@ class RunwayAdapter(Adapter):
     billing_unit: ClassVar[str] = "credit"  # cost.credits; $0.01 each [?] (§5.4)
     can_cancel: ClassVar[bool] = True
     poll_interval: ClassVar[float] = 6.0  # the SDK waiter's pace
+    # Models sent ShotRequest.source_video; the catalogue check refuses it on any other route.
+    source_video_models: ClassVar[tuple[str, ...]] = SOURCE_VIDEO_MODELS
 
     def __init__(
         self,

@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 API_VERSION = "2024-11-06"  # the X-Runway-Version header the SDK sends
 IMAGE_LIMIT = 5 * 1024 * 1024  # data-URI images ≤5 MB (§5.1)
-VIDEO_LIMIT = 16 * 1024 * 1024  # data-URI videos ≤16 MB
+# Data-URI videos ≤16 MB: research §5.1 and docs.dev.runwayml.com/assets/inputs (URLs 32 MB).
+# runwayml 5.24.0's docstrings say "up to 5MB" for every input, videos included [?].
+VIDEO_LIMIT = 16 * 1024 * 1024
+# Models whose video the adapter takes from ShotRequest.source_video (as a data URI). The other
+# video_to_video models take only options.video_uri: seedance2 makes a new clip guided by the
+# video (its own duration), gemini_omni_flash takes no duration on that endpoint.
+SOURCE_VIDEO_MODELS = ("aleph2",)
+# aleph2 targetAspectRatio (outpaint), as in runwayml 5.24.0's VideoToVideoCreateParams.
+TARGET_ASPECTS = ("16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "21:9")
 
 _GEN4_I2V = ("1280:720", "720:1280", "1104:832", "960:960", "832:1104", "1584:672")
 _VEO = ("1280:720", "720:1280", "1080:1920", "1920:1080")
@@ -36,6 +44,8 @@ class ModelSpec:
     i2v_resolution: bool = False  # image_to_video takes `resolution`, not `ratio`
     credits_per_second: float = 10.0  # [?] unverified; the sandbox charges this
     credits_per_second_audio: float | None = None
+    # The input video's length range on video_to_video, when the output follows it (aleph2).
+    input_seconds: tuple[float, float] | None = None
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -93,9 +103,10 @@ MODELS: dict[str, ModelSpec] = {
         seed=False,
         max_prompt=2500,
     ),
+    # 15 credits/s: gen4_aleph's rate, a placeholder [?]. Input 2-30 s: third-party docs [?].
     "aleph2": ModelSpec(
-        v2v=True, duration_sent=False, moderation=True, credits_per_second=15
-    ),  # 15: gen4_aleph's rate [?]
+        v2v=True, duration_sent=False, moderation=True, credits_per_second=15, input_seconds=(2, 30)
+    ),
 }
 for _name in ("seedance2_fast", "seedance2_mini"):  # 720p-class ratios only
     MODELS[_name] = ModelSpec(

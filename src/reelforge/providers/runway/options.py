@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class AlephKeyframe(BaseModel):
@@ -18,6 +18,13 @@ class AlephKeyframe(BaseModel):
     uri: str
     at: float | None = Field(default=None, ge=0, le=1)  # fraction of the input video
     seconds: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_position(self) -> AlephKeyframe:
+        # The API's keyframe is either {uri, seconds} or {uri, at} (runwayml 5.24.0).
+        if (self.at is None) == (self.seconds is None):
+            raise ValueError("a keyframe needs exactly one of `at` (0-1) and `seconds`")
+        return self
 
 
 class RunwayOptions(BaseModel):
@@ -36,7 +43,8 @@ class RunwayOptions(BaseModel):
     first_frame_url: str | None = None
     last_frame_url: str | None = None
     reference_urls: tuple[str, ...] = ()
-    # video_to_video (aleph2, seedance2, gemini_omni_flash): the input video.
+    # video_to_video (aleph2, seedance2, gemini_omni_flash): the input video as a URL; aleph2
+    # otherwise sends the shot's source_video inline.
     video_uri: str | None = None
     keyframes: tuple[AlephKeyframe, ...] = ()  # aleph2 only, at most 5
-    target_aspect_ratio: str | None = None  # aleph2 outpaint, e.g. "16:9"
+    target_aspect_ratio: str | None = None  # aleph2 outpaint, one of models.TARGET_ASPECTS

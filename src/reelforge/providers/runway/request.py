@@ -1,9 +1,10 @@
-"""ShotRequest → Runway task body (research §5.2). Pure: no I/O except reading input images.
+"""ShotRequest → Runway task body (research §5.2). Pure: no I/O except reading input files.
 
-Wire names are camelCase. The endpoint follows the inputs: a video (``video_uri``) →
-``video_to_video``; a first frame → ``image_to_video`` with ``promptImage`` as
-``[{uri, position: "first"}, {uri, position: "last"}]``; otherwise ``text_to_video``. Element
-reference images go as ``references`` on the models that take them (Seedance 2 text_to_video).
+Wire names are camelCase. The endpoint follows the inputs: a video (``video_uri``, or on aleph2
+the shot's ``source_video`` as a data URI) → ``video_to_video``; a first frame →
+``image_to_video`` with ``promptImage`` as ``[{uri, position: "first"}, {uri, position:
+"last"}]``; otherwise ``text_to_video``. Element reference images go as ``references`` on the
+models that take them (Seedance 2 text_to_video).
 """
 
 from __future__ import annotations
@@ -15,10 +16,23 @@ from typing import Any
 
 from ...generators.base import ShotRequest
 from ..errors import InvalidRequest
-from .models import DEFAULT_MODEL, IMAGE_LIMIT, MODELS, REMOVED, ModelSpec, nearest_ratio
+from .models import (
+    DEFAULT_MODEL,
+    IMAGE_LIMIT,
+    MODELS,
+    REMOVED,
+    SOURCE_VIDEO_MODELS,
+    TARGET_ASPECTS,
+    VIDEO_LIMIT,
+    ModelSpec,
+    nearest_ratio,
+)
 from .options import RunwayOptions
 
 MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+# Containers sent inline; the full list Runway accepts is not in the research [?].
+VIDEO_MIME = {".mp4": "video/mp4", ".m4v": "video/mp4", ".mov": "video/quicktime",
+              ".webm": "video/webm"}  # fmt: skip
 PREFIXES = ("runway/", "runwayml/")
 
 
@@ -41,6 +55,34 @@ def data_uri(path: Path, model: str) -> str:
         raise _bad(f"{path} is over Runway's 5 MB data-URI image limit; pass a URL", model)
     mime = MIME.get(Path(path).suffix.lower(), "image/png")
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def video_data_uri(path: Path, model: str) -> str:
+    mime = VIDEO_MIME.get(Path(path).suffix.lower())
+    if mime is None:
+        kinds = ", ".join(sorted(VIDEO_MIME))
+        raise _bad(f"source_video {path}: reelforge sends Runway {kinds} only; convert it", model)
+    data = Path(path).read_bytes()
+    if len(data) > VIDEO_LIMIT:
+        raise _bad(
+            f"source_video {path} is over Runway's 16 MB data-URI video limit; pass options "
+            "video_uri (an https URL or a runway:// upload)",
+            model,
+        )
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def _video(request: ShotRequest, options: RunwayOptions, model: str) -> str | None:
+    """The video to edit: options.video_uri (a URL), else the shot's source_video inline on the
+    models wired for it; other models refuse it rather than edit something else."""
+    if options.video_uri:
+        return options.video_uri
+    if request.source_video is None:
+        return None
+    if model not in SOURCE_VIDEO_MODELS:
+        wired = ", ".join(SOURCE_VIDEO_MODELS)
+        raise _bad(f"{model} is not wired for a source_video (only {wired}); pass video_uri", model)
+    return video_data_uri(request.source_video, model)
 
 
 def utf16_len(text: str) -> int:
@@ -76,7 +118,7 @@ def _route(spec: ModelSpec, model: str, has_video: bool, has_first: bool) -> str
             raise _bad(f"{model} does not edit videos (no video_to_video)", model)
         return "video_to_video"
     if spec.v2v and not (spec.t2v_ratios or spec.i2v_ratios):
-        raise _bad(f"{model} is video-to-video only: pass options video_uri", model)
+        raise _bad(f"{model} is video-to-video only: the shot needs a source_video", model)
     if has_first:
         if not spec.i2v_ratios:
             raise _bad(f"{model} takes no image", model)
@@ -137,7 +179,8 @@ def build_body(
         )
     spec = MODELS[model]
     first, last = _images(request, options, spec, model, warnings)
-    route = _route(spec, model, bool(options.video_uri), bool(first))
+    video = _video(request, options, model)
+    route = _route(spec, model, bool(video), bool(first))
     audio = options.sound if options.sound is not None else bool(request.sound or request.dialogue)
     if audio and not spec.audio:
         if options.sound:
@@ -155,7 +198,7 @@ def build_body(
         raise _bad("a prompt is required without a first frame", model)
 
     if route == "video_to_video":
-        body[spec.video_field] = options.video_uri
+        body[spec.video_field] = video
         if first:
             warnings.append("first/last frames dropped: video_to_video edits the input video")
     elif route == "image_to_video":
@@ -204,5 +247,7 @@ def build_body(
         if options.keyframes:
             body["keyframes"] = [k.model_dump(exclude_none=True) for k in options.keyframes]
         if options.target_aspect_ratio:
+            if options.target_aspect_ratio not in TARGET_ASPECTS:
+                raise _bad(f"aleph2 takes targetAspectRatio {', '.join(TARGET_ASPECTS)}", model)
             body["targetAspectRatio"] = options.target_aspect_ratio
     return route, body, warnings
