@@ -38,6 +38,15 @@ SHOTS = [
     ("veo-3.1-fast@gemini", "a drone over a harbour", 4, "ok"),
     ("runway-gen4.5", "a bicycle in fog", 5, "ok"),
     ("kling-v3-std@fal", "a kite over a beach", 5, "ok"),
+    # Providers that find their tasks again by our key or an echo of the request (not Seedance,
+    # whose listing cannot tell look-alike requests apart): these end done whatever the faults,
+    # so at least ten clips are fetched and the one-in-five file faults meet both kinds.
+    ("kling-v3-std", "a market stall at dusk", 5, "ok"),
+    ("kling-v3-std", "a tram in the snow", 5, "ok"),
+    ("kling-v3-std", "rain on a tin roof", 5, "ok"),
+    ("luma-ray-flash-2", "a heron in the reeds", 5, "ok"),
+    ("luma-ray-flash-2", "a kite festival", 5, "ok"),
+    ("hailuo-2.3@replicate", "a fishing boat at dawn", 6, "ok"),
 ]
 
 
@@ -84,13 +93,14 @@ def test_every_job_ends_in_its_typed_state_and_only_billed_work_is_charged(
         stuck = [(j.route_id, j.status, j.tries, j.error) for j in queue.jobs(run_id=run)]
         raise AssertionError(f"jobs did not end: {stuck}") from None
 
+    moderated = 0
     for job in queue.jobs(run_id=run):
         route, end = expected[job.id]
         adapter: type[Adapter] = type(Engine(store).adapter(Engine(store).route(route)))
         where = f"{route} ({job.status} {job.error_type}: {job.error})"
-        if end == "ok" and job.status == "needs_attention":
-            # Only a provider that cannot find a task may hand a lost submit to a human, and
-            # then it keeps the hold: the task may exist and bill.
+        if job.status == "needs_attention":
+            # Only a provider that cannot find a task may hand a lost submit to a human (whatever
+            # the shot would have become), and then it keeps the hold: the task may exist and bill.
             assert adapter.find_by == "none" and job.error_type in ("AmbiguousSubmit",), where
             continue
         if end == "ok":
@@ -102,6 +112,8 @@ def test_every_job_ends_in_its_typed_state_and_only_billed_work_is_charged(
             assert (job.status, job.error_type) == ("failed", "ModerationRejected"), where
             billed = end == "moderated-billed"
             assert bool(job.charge_micros) is billed, where
+            moderated += 1
+    assert moderated >= 2  # Kling's are always found again: moderation really was checked
     bal = balanced(store, run)
     attention = [j for j in queue.jobs(run_id=run) if j.status == "needs_attention"]
     assert bal.ok and bal.outstanding == sum(j.quote_micros for j in attention)
@@ -109,5 +121,6 @@ def test_every_job_ends_in_its_typed_state_and_only_billed_work_is_charged(
     for box in chaotic.values():
         for kind, n in (box.chaos.counts if box.chaos else {}).items():
             injected[kind] = injected.get(kind, 0) + n
-    # The faults really ran (which ones hit which request depends on timing: seeded, not fixed).
+    # The faults really ran: one request in five of each family, every kind in turn (which
+    # request each hits depends on timing).
     assert len(injected) == 6, injected  # every API and download fault kind

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reelforge._exceptions import BudgetExceeded, GeneratorError, Problem, ProductionError
 from reelforge.assembly.assemble import Conform
@@ -32,6 +33,9 @@ from reelforge.plan.plan import Plan, Speech, build_plan
 from reelforge.plan.quote import PlanQuote
 from reelforge.production.model import LoadedProduction
 from reelforge.store import Store
+
+if TYPE_CHECKING:
+    from reelforge.assembly.native_audio import ShotSound
 
 
 @dataclass
@@ -49,6 +53,7 @@ class RenderResult:
     wall_seconds: float
     generations: int
     warnings: list[str] = field(default_factory=list)
+    sounds: list[ShotSound] = field(default_factory=list)  # per shot: native or ours
 
 
 def slugify(title: str) -> str:
@@ -126,7 +131,27 @@ def price_production(loaded: LoadedProduction, store: Store | None = None) -> Pl
     check_generators(loaded)
     generators = {s.model: get_generator(s.model) for s in loaded.production.shots}
     versions = {n: (g.version, g.burns_dialogue) for n, g in generators.items()}
-    return quote_plan(build_plan(loaded, {}, versions), store, load_config().monthly_budget_usd)
+    plan = spoken_plan(build_plan(loaded, {}, versions), generators)
+    return quote_plan(plan, store, load_config().monthly_budget_usd)
+
+
+def spoken_plan(plan: Plan, generators: Mapping[str, Generator]) -> Plan:
+    """The plan whose shots on audio-making models ask the model to speak their lines."""
+    from reelforge.assembly.native_audio import with_model_dialogue
+
+    makes = {n: bool(getattr(g, "native_audio", False)) for n, g in generators.items()}
+    return with_model_dialogue(plan, makes)
+
+
+def native_candidates(plan: Plan, generators: Mapping[str, Generator]) -> list[int]:
+    """Shots that may play their model's own audio (decided for sure once their clip exists)."""
+    from reelforge.assembly.native_audio import wants_audio
+
+    return [
+        p.index
+        for p in plan.shots
+        if getattr(generators[p.generator], "native_audio", False) and wants_audio(p.shot)
+    ]
 
 
 CUT_VERSION = "1"  # bump when the soundtrack or assembly changes what a cut contains
@@ -158,10 +183,19 @@ def delivery_spec(loaded: LoadedProduction, preset: str | None) -> Conform:
     return Conform(width, height, production.delivery.fps, preset=chosen)
 
 
-def cut_cache_key(plan: Plan, spec: Conform, burn: list[Cue]) -> str:
+def cut_cache_key(
+    plan: Plan, spec: Conform, burn: list[Cue], native: list[int] | None = None
+) -> str:
     """Everything that changes the finished cut: shots, timeline, speech, sound, delivery."""
     from reelforge import __version__
 
+    # Only productions with shots that may play a model's audio key on the rule, so the cuts of
+    # all the others keep their keys.
+    extra = {}
+    if native:
+        from reelforge.assembly.native_audio import RULE_VERSION
+
+        extra = {"native_audio": {"rule": RULE_VERSION, "shots": native}}
     return cache_key(
         generator="assembly",
         version=f"{CUT_VERSION}/{__version__}",
@@ -173,6 +207,7 @@ def cut_cache_key(plan: Plan, spec: Conform, burn: list[Cue]) -> str:
             "delivery": plan.loaded.production.delivery.model_dump(mode="json"),
             "spec": spec,
             "burn": burn,
+            **extra,
         },
     )
 
@@ -232,7 +267,7 @@ def render_production(
         with ShotRunner(
             store, on_event, pool=pool, run_id=run_id, local_worker=local_worker
         ) as runner:
-            early = build_plan(loaded, {}, versions)
+            early = spoken_plan(build_plan(loaded, {}, versions), generators)
             check_budget(early, store)
             for planned in early.shots:
                 if planned.index in waits:
@@ -241,15 +276,17 @@ def render_production(
             runner.submit(p for p in early.shots if p.index not in waits)
             speech, tts_engine = speech_future.result()
             on_event(StageEvent("speech", "done", f"{len(speech)} line(s), {tts_engine}"))
-            plan = build_plan(loaded, speech, versions)
+            plan = spoken_plan(build_plan(loaded, speech, versions), generators)
             runner.submit(p for p in plan.shots if p.index in waits)
 
             cues, burn = subtitle_cues(plan, generators)
             spec = delivery_spec(loaded, preset)
-            cut_key = cut_cache_key(plan, spec, burn)
+            candidates = native_candidates(plan, generators)
+            cut_key = cut_cache_key(plan, spec, burn, candidates)
             cached_cut = store.cached(cut_key)
             soundtrack = None
-            if cached_cut is None:
+            # A model's own audio is only known once its clip is in: then the mix waits for it.
+            if cached_cut is None and not candidates:
                 on_event(StageEvent("audio", "started"))
                 # Imported here, not at the top: scipy must not delay the start of speech.
                 from reelforge.assembly.soundtrack import build_soundtrack
@@ -259,6 +296,19 @@ def render_production(
             outcomes = runner.collect()
         _record_shots(store, run_id, plan, outcomes)
         on_event(StageEvent("shots", "done"))
+        sounds = shot_sounds(plan, outcomes, candidates)
+        warnings = [*plan.warnings, *(s.warning for s in sounds if s.warning)]
+        if cached_cut is None and soundtrack is None:
+            from reelforge.assembly.soundtrack import build_soundtrack
+
+            on_event(StageEvent("audio", "started"))
+            native = {
+                o.index: o.path
+                for o, s in zip(outcomes, sounds, strict=True)
+                if s.native and o.path is not None
+            }
+            soundtrack = build_soundtrack(plan, work, native=native)
+            on_event(StageEvent("audio", "done", sound_summary(sounds)))
 
         mode = production.delivery.subtitles.value
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -298,6 +348,8 @@ def render_production(
             wall=time.perf_counter() - started,
             generations=generations,
             thumbs=thumbs,
+            sounds=sounds,
+            warnings=warnings,
         )
         on_event(StageEvent("report", "done"))
         wall = time.perf_counter() - started
@@ -328,7 +380,8 @@ def render_production(
             assembly_mode=assembly_mode,
             wall_seconds=wall,
             generations=generations,
-            warnings=list(plan.warnings),
+            warnings=warnings,
+            sounds=sounds,
         )
     except BaseException as exc:
         store.finish_run(run_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -338,6 +391,27 @@ def render_production(
         side_thread.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def shot_sounds(plan: Plan, outcomes: list[ShotOutcome], candidates: list[int]) -> list[ShotSound]:
+    """Per shot, whose sound it plays in the cut: the rule applied to its rendered clip."""
+    from reelforge.assembly.native_audio import clip_audio, shot_sound
+    from reelforge.assembly.soundtrack import SAMPLE_RATE
+
+    sounds = []
+    for planned, outcome in zip(plan.shots, outcomes, strict=True):
+        audible = None
+        if planned.index in candidates and outcome.has_audio and outcome.path is not None:
+            audible = clip_audio(outcome.path, SAMPLE_RATE) is not None
+        sounds.append(
+            shot_sound(planned, plan.loaded, makes_audio=outcome.has_audio, clip_has_audio=audible)
+        )
+    return sounds
+
+
+def sound_summary(sounds: list[ShotSound]) -> str:
+    native = sum(s.native for s in sounds)
+    return f"{native} shot(s) with the model's own audio, {len(sounds) - native} with ours"
 
 
 def _record_shots(store: Store, run_id: str, plan: Plan, outcomes: list[ShotOutcome]) -> None:
@@ -395,6 +469,25 @@ def _assemble_cut(
     return sha, result.mode
 
 
+def charge_text(meta: Mapping[str, object]) -> str:
+    """What a provider shot cost, for the report: the ledger's charge and where it came from."""
+    from reelforge.jobs.ledger import usd
+
+    micros, source = meta.get("ledger_charge"), meta.get("charge_source")
+    if micros is None:
+        return ""  # local, or from the cache: nothing charged in this run
+    reported = meta.get("charge")
+    if source == "unpriced":
+        if reported is not None:  # usage in a unit the catalogue cannot turn into dollars
+            return f"price unknown: the provider reported {reported} {meta.get('billing_unit')}"
+        return "price unknown (not in the catalogue, not reported)"
+    exact = f"{usd(int(str(micros))):,f}".rstrip("0").rstrip(".")  # to the micro-dollar
+    text = f"${exact} ({source})"
+    if source == "reported" and reported is not None:
+        text += f": {reported} {meta.get('billing_unit') or ''}".rstrip()
+    return text
+
+
 def _write_report(
     path: Path,
     *,
@@ -409,12 +502,14 @@ def _write_report(
     wall: float,
     generations: int,
     thumbs: dict[int, list[str]],
+    sounds: list[ShotSound],
+    warnings: list[str],
 ) -> Path:
     from reelforge import __version__
     from reelforge.report.html import ShotRow, render_report
 
     rows = []
-    for planned, outcome in zip(plan.shots, outcomes, strict=True):
+    for planned, outcome, sound in zip(plan.shots, outcomes, sounds, strict=True):
         rows.append(
             ShotRow(
                 index=planned.index,
@@ -436,14 +531,14 @@ def _write_report(
                 asset=outcome.asset_sha256 or "",
                 thumbs=thumbs.get(planned.index, []),
                 task=str(outcome.meta.get("task_id") or ""),
-                charge=" ".join(
-                    str(outcome.meta[k]) for k in ("charge", "billing_unit") if outcome.meta.get(k)
-                ),
+                charge=charge_text(outcome.meta),
                 adjustments=list(outcome.meta.get("adjustments") or []),
                 lines=[
                     {"speaker": ln.speaker, "text": ln.text, "start": ln.start}
                     for ln in planned.lines
                 ],
+                sound=sound.source,
+                sound_detail=sound.detail,
             )
         )
     production = plan.loaded.production
@@ -462,7 +557,7 @@ def _write_report(
         height=height,
         fps=plan.timeline.fps,
         assembly_mode=assembly_mode,
-        warnings=list(plan.warnings),
+        warnings=warnings,
         loudness_target=loudness[0],
         loudness_measured=loudness[1],
         true_peak=loudness[2],

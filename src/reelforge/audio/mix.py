@@ -150,9 +150,12 @@ def mix_timeline(
     duck_db: float = -10.0,
     attack: float = 0.08,
     release: float = 0.1,
+    premixed: Sequence[ClipLike] = (),
 ) -> FloatArray:
     """Mix beds (ducked by ``duck_db`` under dialogue) and dialogue into (total, 2) float32.
 
+    ``premixed`` clips already hold their own dialogue and ambience (a model's native audio):
+    they are added as they are, never ducked, since their speech is inside them.
     Nothing is limited or normalised here: the result keeps its headroom as float and is brought
     to the delivery loudness by :mod:`reelforge.audio.loudness`.
     """
@@ -170,4 +173,7 @@ def mix_timeline(
         total, dialogue, sample_rate=sample_rate, depth_db=duck_db, attack=attack, release=release
     )
     out += bed_bus * gain[:, None]
+    for item in premixed:
+        clip = _as_clip(item)
+        _place(out, clip.start, _stereo(clip, sample_rate))
     return out

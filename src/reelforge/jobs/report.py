@@ -26,6 +26,7 @@ class LedgerRow:
     charged: int
     held: int  # still held for jobs in flight or needing attention
     charged_failures: int  # failed or canceled jobs that were billed anyway
+    unpriced: int = 0  # billed jobs whose price nobody knows (no catalogue price, no usage)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class LedgerRow:
             "charged_usd": str(ledger.usd(self.charged)),
             "held_usd": str(ledger.usd(self.held)),
             "charged_failures": self.charged_failures,
+            "unpriced": self.unpriced,
         }
 
 
@@ -74,6 +76,7 @@ def ledger_rows(
             func.sum(charged),
             func.sum(func.coalesce(money.c.held, 0)),
             func.sum(billed_failure),
+            func.sum(case((J.charge_source == "unpriced", 1), else_=0)),
         )
         .select_from(Job.__table__.outerjoin(money, money.c.job_id == J.id))
         .group_by(J.run_id, J.provider, J.route_id, month_expr)
@@ -86,7 +89,7 @@ def ledger_rows(
     with store.engine.connect() as conn:
         return [
             LedgerRow(r[0], r[1], r[2], r[3], int(r[4]), int(r[5] or 0), int(r[6] or 0),
-                      int(r[7] or 0), int(r[8] or 0))
+                      int(r[7] or 0), int(r[8] or 0), int(r[9] or 0))
             for r in conn.execute(query)
         ]  # fmt: skip
 

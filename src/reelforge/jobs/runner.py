@@ -169,6 +169,7 @@ class ShotRunner:
                     hit.sha256,
                     hit.path,
                     hit.generation_id,
+                    bool(meta.get("has_audio")),  # the mix needs it for cached clips too
                     meta=meta,
                 )
                 self.on_event(ShotEvent(shot.index, shot.shot.id, "cached"))
@@ -207,7 +208,7 @@ class ShotRunner:
             where = f" (task {row.handle['task_id']})" if row.handle else ""
             error = f"{row.error_type or row.status}{where}: {row.error or row.status}"
             if row.status == "needs_attention":
-                error = f"needs attention{where}: {row.error}"
+                error = f"needs attention{where}: {row.error} (then `reel resolve {row.id}`)"
             return ShotOutcome(index, "failed", False, seconds, error=error)
         _, meta = self.store.generation_info(row.generation_id) if row.generation_id else (0, {})
         return ShotOutcome(
@@ -219,7 +220,7 @@ class ShotRunner:
             self.store.assets.path_of(row.asset_sha256),
             row.generation_id,
             bool(meta.get("has_audio")),
-            meta=meta,
+            meta={**meta, "ledger_charge": row.charge_micros, "charge_source": row.charge_source},
         )
 
     def _finish(self, shot: PlannedShot, future: RenderFuture, started_at: datetime) -> ShotOutcome:

@@ -39,6 +39,7 @@ def job_spec(
             "audio": bool(result.settings and result.settings.audio),
             "adjustments": [a.message for a in result.adjustments],
             "quote_note": quote.note,
+            "priced": quote.total is not None,  # else the ledger records "unpriced", not $0
         },
         quote_micros=to_micros(quote.total) if quote.total is not None else 0,
     )

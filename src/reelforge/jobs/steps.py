@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from reelforge.jobs.crash import crash_point
 from reelforge.jobs.events import JobEvent
-from reelforge.jobs.queue import SlotLimits, utcnow
+from reelforge.jobs.queue import AdmitRequest, SlotLimits, utcnow
 from reelforge.jobs.wire import (
     handle_from_json,
     outputs_from_json,
@@ -109,7 +109,8 @@ class JobDriver:
         return self.job.run_id in self.engine.canceled_runs
 
     def charge_micros(self, reported: str | None) -> tuple[int, str]:
-        """The provider's reported usage in micro-dollars, else the quote."""
+        """The provider's reported usage in micro-dollars, else the quote (0 and "unpriced"
+        when the catalogue has no price for the route)."""
         if reported is not None:
             from reelforge.catalogue import check, price
             from reelforge.catalogue.charge import charge_usd, to_micros
@@ -125,6 +126,8 @@ class JobDriver:
             )
             if usd is not None:
                 return to_micros(usd), "reported"
+        if not self.job.request.get("priced", True):
+            return 0, "unpriced"  # no price known and none reported: flagged, not a true $0
         return self.job.quote_micros, "quote"
 
     # -- the state machine -----------------------------------------------------------------------
@@ -167,30 +170,24 @@ class JobDriver:
         """Wait for a provider slot within the limits and budget; the job is then `submitting`
         (hold taken), or it ended (budget, cancel)."""
         j, engine = self.job, self.engine
-        async with engine.gate(j.provider):
-            while True:
-                if self.canceled():
-                    self.finish("canceled", ("queued",), None, note="canceled before submit")
-                    return
-                admission = self.queue.admit(
-                    j,
-                    engine.worker_id,
-                    wire_json,
-                    limits,
-                    monthly_cap=engine.monthly_cap,
-                    run_cap=engine.run_cap(j.run_id),
-                )
-                if admission.granted:
-                    break
-                if admission.refused:
-                    if admission.reason == "gone":
-                        raise LeaseLost(j.id)
-                    self.finish(
-                        "failed", ("queued",), None, error_type="BudgetExceeded",
-                        error=admission.reason,
-                    )  # fmt: skip
-                    return
-                await engine.wait_for_slot(j.provider)
+        while True:
+            if self.canceled():
+                self.finish("canceled", ("queued",), None, note="canceled before submit")
+                return
+            admission = await engine.admit(
+                AdmitRequest(j, wire_json, limits, engine.run_cap(j.run_id))
+            )
+            if admission.granted:
+                break
+            if admission.refused:
+                if admission.reason == "gone":
+                    raise LeaseLost(j.id)
+                self.finish(
+                    "failed", ("queued",), None, error_type="BudgetExceeded",
+                    error=admission.reason,
+                )  # fmt: skip
+                return
+            await engine.wait_for_slot(j.provider)
         j.status, j.wire, j.submit_started_at = "submitting", wire_json, utcnow()
         j.submits += 1
 
@@ -404,12 +401,18 @@ class JobDriver:
             shutil.rmtree(tmp, ignore_errors=True)
 
     async def _refresh(self, handle: TaskHandle) -> Any:
-        """Providers re-sign output URLs on retrieve: poll once more for fresh ones."""
-        try:
-            state = await self.adapter.poll(handle)
-        except ProviderError:
-            return None
-        return state.outputs if isinstance(state, Succeeded) and state.outputs else None
+        """Providers re-sign output URLs on retrieve: poll again for fresh ones (a read, so a
+        transient failure is retried; None when the provider has no output left to give)."""
+        for tries in range(DOWNLOAD_TRIES):
+            try:
+                state = await self.adapter.poll(handle)
+            except ProviderError as exc:
+                if not exc.retryable or tries == DOWNLOAD_TRIES - 1:
+                    return None
+                await asyncio.sleep(backoff(tries, getattr(exc, "retry_after", None)))
+                continue
+            return state.outputs if isinstance(state, Succeeded) and state.outputs else None
+        return None
 
     def _failed_after_success(self, kind: str, message: str) -> None:
         charge, source = self.charge_micros(self.job.result.get("charge"))

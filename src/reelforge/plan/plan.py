@@ -9,7 +9,7 @@ from pathlib import Path
 from reelforge.generators.base import ElementRef, ShotRequest, TimedLine
 from reelforge.plan.cache_key import cache_key
 from reelforge.plan.timeline import Timeline, TimelineShot, build_timeline
-from reelforge.production.model import LoadedProduction, Shot
+from reelforge.production.model import AudioSource, LoadedProduction, Shot
 
 FIRST_LINE_AT = 0.3  # seconds of breath before an untimed first line
 LINE_GAP = 0.25  # seconds between untimed consecutive lines
@@ -136,11 +136,13 @@ def build_plan(
             )
             if burns
             else (),
-            sound=shot.sound,
+            # With `audio: ours` the generator is not asked for sound (nor billed for it).
+            sound=shot.sound if shot.audio == AudioSource.auto else "",
             first_frame=loaded.resolve(shot.first_frame) if shot.first_frame else None,
             last_frame=loaded.resolve(shot.last_frame) if shot.last_frame else None,
             seed=shot.seed,
             model=shot.model,
+            source_video=loaded.resolve(shot.source_video) if shot.source_video else None,
         )
         key = cache_key(generator=shot.model, version=version, request=request)
         planned.append(

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from reelforge.plan.plan import Plan, PlannedShot
 from reelforge.store import Store
+
+if TYPE_CHECKING:
+    from reelforge.assembly.native_audio import ShotSound
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class ShotQuote:
     native: list[str] = field(default_factory=list)
     emulated: list[str] = field(default_factory=list)
     note: str = ""
+    sound: str = ""  # "native" (the model's own audio plays) or "ours" (TTS + ambience)
 
 
 @dataclass(frozen=True)
@@ -56,26 +61,25 @@ class PlanQuote:
 
 
 def _features(
-    planned: PlannedShot, route: object, delivery_fps: int
+    planned: PlannedShot, route: object, delivery_fps: int, sound: ShotSound
 ) -> tuple[list[str], list[str]]:
     caps = route.capabilities  # type: ignore[attr-defined]
     shot, request = planned.shot, planned.request
     native: list[str] = []
     emulated: list[str] = []
-    native.append("image-to-video" if request.first_frame else "text-to-video")
+    if request.source_video:
+        native.append("video-to-video edit")
+    else:
+        native.append("image-to-video" if request.first_frame else "text-to-video")
     if request.last_frame:
         native.append("first+last frame")
     if request.elements and any(e.references for e in request.elements):
         native.append("reference images")
-    if shot.dialogue:
-        # Provider audio is not mixed yet: dialogue is always our own TTS voice-over.
-        emulated.append(
-            "dialogue (reelforge TTS voice-over" + (", no lip sync)" if not caps.lip_sync else ")")
-        )
-    if shot.sound:
-        emulated.append("sound (reelforge ambience mix)")
-    if caps.native_audio != "none" and (shot.dialogue or shot.sound):
-        native.append(f"model audio ({caps.native_audio}; not used in the mix)")
+    if sound.native:
+        native.append(f"sound: {sound.label}")
+    else:
+        lips = "; no lip sync" if shot.dialogue and not caps.lip_sync else ""
+        emulated.append(f"sound: {sound.source} ({sound.detail}{lips})")
     fps_list = route.fps  # type: ignore[attr-defined]
     if fps_list and delivery_fps not in fps_list:
         emulated.append(f"{delivery_fps} fps (conformed from {fps_list[0]} fps)")
@@ -85,6 +89,7 @@ def _features(
 def quote_plan(
     plan: Plan, store: Store | None = None, monthly_cap: Decimal | None = None
 ) -> PlanQuote:
+    from reelforge.assembly.native_audio import shot_sound
     from reelforge.catalogue import check, get_route, price
     from reelforge.generators.registry import get_generator
     from reelforge.jobs.ledger import committed, month_of, usd
@@ -94,28 +99,41 @@ def quote_plan(
     rows: list[ShotQuote] = []
     for planned in plan.shots:
         seconds = planned.request.duration
-        if not getattr(get_generator(planned.generator), "durable", False):
+        generator = get_generator(planned.generator)
+        if not getattr(generator, "durable", False):
             free = Decimal(0)
+            sound = shot_sound(
+                planned, plan.loaded, makes_audio=bool(getattr(generator, "native_audio", False))
+            )
+            native = [f"sound: {sound.label}"] if sound.native else []
+            emulated = [] if sound.native else [f"sound: {sound.label}"]
             rows.append(
                 ShotQuote(planned.index, planned.shot.id, planned.generator, seconds, free,
-                          "local", ["previz (local, free)"])
+                          "local", ["previz (local, free)", *native], emulated, sound.warning,
+                          sound.source)
             )  # fmt: skip
             continue
         route = get_route(planned.generator)
         result = check(route, planned.request)
-        native, emulated = _features(planned, route, production.delivery.fps)
+        sound = shot_sound(
+            planned, plan.loaded, makes_audio=route.capabilities.native_audio != "none"
+        )
+        native, emulated = _features(planned, route, production.delivery.fps, sound)
         if not result.ok:
             rows.append(
                 ShotQuote(planned.index, planned.shot.id, route.id, seconds, None, "refused",
-                          native, emulated, "; ".join(str(r) for r in result.refusals))
+                          native, emulated, "; ".join(str(r) for r in result.refusals),
+                          sound.source)
             )  # fmt: skip
             continue
         quote = price(route, planned.request)
         cached = store is not None and store.cached(planned.cache_key) is not None
         notes = [a.message for a in result.adjustments] + ([quote.note] if quote.note else [])
+        notes += [sound.warning] if sound.warning else []
         rows.append(
             ShotQuote(planned.index, planned.shot.id, route.id, seconds, quote.total,
-                      "cached" if cached else "to render", native, emulated, "; ".join(notes))
+                      "cached" if cached else "to render", native, emulated, "; ".join(notes),
+                      sound.source)
         )  # fmt: skip
     month_committed = Decimal(0)
     if store is not None:

@@ -48,6 +48,11 @@ class ShotSize(StrEnum):
     extreme_close_up = "extreme_close_up"
 
 
+class AudioSource(StrEnum):
+    auto = "auto"  # the model's own audio where the model makes it, ours elsewhere
+    ours = "ours"  # always reelforge's TTS + ambience; the model is not asked for audio
+
+
 class TransitionKind(StrEnum):
     cut = "cut"
     crossfade = "crossfade"
@@ -123,6 +128,8 @@ class Shot(_Strict):
     sound: str = ""
     first_frame: str | None = None
     last_frame: str | None = None
+    source_video: str | None = None
+    audio: AudioSource = AudioSource.auto
     transition: Transition = Field(default_factory=Transition)
     seed: int = Field(default=0, ge=0, lt=2**32)
     model: str = "previz"

@@ -49,6 +49,15 @@ _DESCRIPTIONS: dict[tuple[str, str], str] = {
     ("Shot", "sound"): "Sound effects or ambience to generate for the shot.",
     ("Shot", "first_frame"): "Image the shot starts from, relative to the production file.",
     ("Shot", "last_frame"): "Image the shot ends on, relative to the production file.",
+    ("Shot", "source_video"): (
+        "Video clip to edit (video-to-video), relative to the production file; needs a model "
+        "that edits video, e.g. runway-aleph2."
+    ),
+    ("Shot", "audio"): (
+        "Whose sound plays for the shot: `auto` (the model's own audio, speaking the dialogue, "
+        "where the model makes audio; reelforge's TTS and ambience elsewhere) or `ours` "
+        "(always reelforge's; a model with an audio toggle is not asked for, or billed for, audio)."
+    ),
     ("Shot", "transition"): (
         "How this shot is entered from the previous one: a kind (`cut`) or "
         "{kind, duration}. On the first shot only cut and dip_to_black (fade in) make sense."
@@ -76,6 +85,7 @@ _DEF_DESCRIPTIONS = {
     "Camera": "Camera move.",
     "ShotSize": "Shot size (framing).",
     "TransitionKind": "Transition kind.",
+    "AudioSource": "Whose sound plays for a shot: the model's own (auto) or reelforge's (ours).",
     "SubtitleMode": "What to do with dialogue subtitles.",
 }
 

@@ -33,6 +33,8 @@ class ShotRow:
     charge: str = ""  # as the provider reported it, with its unit
     adjustments: list[str] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
+    sound: str = "ours"  # "native": the model's own audio plays in the cut; "ours": TTS + ambience
+    sound_detail: str = ""
 
 
 def render_report(path: Path, *, shots: list[ShotRow], total_frames: int, **context: Any) -> Path:

@@ -279,6 +279,7 @@ class FalSandbox(LoopbackServer):
                 seconds=seconds,
                 fps=self.config.render_fps,
                 aspect=str(job.body.get("aspect_ratio", "16:9")),
+                audio=bool(job.body.get("generate_audio")),
             )
             shelf = self.cdn or self
             url = shelf.publish(out, ttl=self.config.file_ttl)

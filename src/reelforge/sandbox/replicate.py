@@ -207,6 +207,7 @@ class ReplicateSandbox(LoopbackServer):
             seconds=seconds,
             fps=self.config.render_fps,
             aspect=str(p.input.get("aspect_ratio", "16:9")),
+            audio=bool(p.input.get("generate_audio")),
         )
         ttl = max(0.0, p.completed_at + self.config.output_ttl - time.time())
         p.output = (self.cdn or self).publish(out, ttl=ttl)

@@ -169,6 +169,7 @@ class TaskBook:
             aspect=task.ratio,
             first_frame=first,
             last_frame=last,
+            audio=bool(task.body.get("generate_audio")),
         )
         task.content = {"video_url": self.publish(out)}
         if task.body.get("return_last_frame"):

@@ -219,15 +219,20 @@ class LoopbackServer:
         return SandboxResponse.json(status, {"code": 1202, "message": "no such route"})
 
 
-_CHAOS_TURNS = {"api": 0, "file": 0}  # shared by every sandbox: a short run meets all kinds
+# Shared by every sandbox, so a short run over many providers still meets every kind.
+_CHAOS_SEEN = {"api": 0, "file": 0}
+_CHAOS_TURNS = {"api": 0, "file": 0}
+_CHAOS_LOCK = threading.Lock()
 
 
 @dataclass
 class Chaos:
-    """Random faults on a share of requests, the same for every provider's sandbox: API calls
-    get 429 (Retry-After 1), 503, a body that is not JSON, or a lost answer (handled, then the
+    """Faults on a share of requests, the same for every provider's sandbox: API calls get 429
+    (Retry-After 1), 503, a body that is not JSON, or a lost answer (handled, then the
     connection drops: the ambiguous submit); file downloads get a truncated body or an expired
-    URL. Seeded, so a failing run can be replayed."""
+    URL. One request in every ``1/rate`` of each family (API, file), counted across all the
+    sandboxes, fails — which one in each window is drawn from ``seed`` — and the kinds come in
+    turn: exactly the rate, and even a short run meets every kind."""
 
     rate: float = 0.2
     seed: int = 0
@@ -237,19 +242,27 @@ class Chaos:
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
-        self._lock = threading.Lock()
+        self._window = max(1, round(1 / self.rate)) if self.rate > 0 else 0
 
     def pick(self, path: str) -> str | None:
         kinds = self.file_kinds if path.startswith("/files/") else self.api_kinds
-        with self._lock:
-            if not kinds or self._rng.random() >= self.rate:
+        family = "file" if kinds is self.file_kinds else "api"
+        if not kinds or not self._window:
+            return None
+        with _CHAOS_LOCK:
+            seen = _CHAOS_SEEN[family]
+            _CHAOS_SEEN[family] += 1
+            slot = _CHAOS_SLOTS.setdefault((family, seen // self._window),
+                                           self._rng.randrange(self._window))  # fmt: skip
+            if seen % self._window != slot:
                 return None
-            # Which fault: in turn, so even a short run meets every kind (whether: at random).
-            family = "file" if kinds is self.file_kinds else "api"
             kind = kinds[_CHAOS_TURNS[family] % len(kinds)]
             _CHAOS_TURNS[family] += 1
             self.counts[kind] = self.counts.get(kind, 0) + 1
-            return kind
+        return kind
+
+
+_CHAOS_SLOTS: dict[tuple[str, int], int] = {}  # (family, window) → the request that fails
 
 
 def _chaos_answer(kind: str, req: SandboxRequest, server: LoopbackServer) -> SandboxResponse | None:

@@ -137,6 +137,7 @@ class OperationBook:
                 aspect=str(params.get("aspectRatio", "16:9")),
                 first_frame=self._frame(op, "image"),
                 last_frame=self._frame(op, "lastFrame"),
+                audio=op.model.startswith("veo-3"),  # the Gemini API always adds Veo 3's audio
             )
             samples.append({"video": {"uri": self.publish(out)}})
         op.response = {"generateVideoResponse": {"generatedSamples": samples}}
