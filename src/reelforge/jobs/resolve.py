@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 
 from reelforge._exceptions import ReelforgeError
 from reelforge.jobs import ledger
@@ -105,44 +105,31 @@ def _checked_handle(job: Any, task_id: str) -> TaskHandle:
 
 
 def _attach(queue: JobQueue, job: Any, handle: TaskHandle) -> None:
-    now = utcnow()
     with queue.engine.begin() as conn:
-        moved = conn.execute(
-            update(JOBS)
-            .where(J.id == job.id, J.status == "needs_attention")
-            .values(
-                status="submitted",
-                handle=to_json(handle),
-                error=None,
-                error_type=None,
-                finished_at=None,
-                lease_owner=None,
-                lease_expires_at=None,
-                updated_at=now,
-            )
-        )
-    if moved.rowcount != 1:
-        raise ResolveError(f"job {job.id} changed while resolving it: look at it again")
+        _reopen(conn, job, status="submitted", handle=to_json(handle))
 
 
 def _requeue(queue: JobQueue, job: Any) -> None:
-    now = utcnow()
     with queue.engine.begin() as conn:
-        moved = conn.execute(
-            update(JOBS)
-            .where(J.id == job.id, J.status == "needs_attention")
-            .values(
-                status="queued",
-                handle=None,
-                error=None,
-                error_type=None,
-                finished_at=None,
-                lease_owner=None,
-                lease_expires_at=None,
-                next_attempt_at=None,
-                updated_at=now,
-            )
+        _reopen(conn, job, status="queued", handle=None, next_attempt_at=None)
+        note = "no task at the provider (user); hold released"
+        ledger.settle(conn, job, None, utcnow(), note)
+
+
+def _reopen(conn: Connection, job: Any, **values: Any) -> None:
+    """needs_attention → an active state, unleased, so the next `reel resume` drives it."""
+    moved = conn.execute(
+        update(JOBS)
+        .where(J.id == job.id, J.status == "needs_attention")
+        .values(
+            error=None,
+            error_type=None,
+            finished_at=None,
+            lease_owner=None,
+            lease_expires_at=None,
+            updated_at=utcnow(),
+            **values,
         )
-        if moved.rowcount != 1:
-            raise ResolveError(f"job {job.id} changed while resolving it: look at it again")
-        ledger.settle(conn, job, None, now, "no task at the provider (user); hold released")
+    )
+    if moved.rowcount != 1:
+        raise ResolveError(f"job {job.id} changed while resolving it: look at it again")
