@@ -37,6 +37,15 @@ def error_payload(response: httpx.Response) -> Any:
         return {"body": response.text[:500]}
 
 
+def retry_after(headers: httpx.Headers) -> float | None:
+    """A ``Retry-After`` header in seconds; None when absent or not a number (an HTTP date)."""
+    value = headers.get("retry-after")
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:120] or "output"
 

@@ -12,18 +12,29 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from ..generators.base import ShotRequest
 from ._http import download_file, safe_name, same_origin
 from ._transport import AiohttpTransport
 from .config import resolve_base_url
-from .errors import AmbiguousSubmit, ProviderError, TransientProviderError, Unsupported
+from .errors import (
+    AmbiguousSubmit,
+    InvalidRequest,
+    OutputExpired,
+    ProviderError,
+    TransientProviderError,
+    Unsupported,
+)
 from .state import Succeeded, TaskHandle, TaskState, WireRequest
+
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
 
 
 class Adapter(ABC):
@@ -123,6 +134,138 @@ class Adapter(ABC):
             task_id=handle.task_id,
         )
 
+    # -- small helpers for subclasses -------------------------------------------------------------
+
+    def parse_options(
+        self, schema: type[OptionsT], options: Mapping[str, Any] | None, *, model: str, label: str
+    ) -> OptionsT:
+        """``options`` checked by the adapter's strict model; a bad one is InvalidRequest
+        ("bad <label> options: …", naming the field) before anything is spent."""
+        try:
+            return schema.model_validate(dict(options or {}))
+        except ValidationError as exc:
+            raise InvalidRequest(
+                f"bad {label} options: {exc}", provider=self.provider, model=model
+            ) from exc
+
+    def wire_post(
+        self,
+        *,
+        model: str,
+        route: str,
+        path: str,
+        body: dict[str, Any],
+        idempotency_key: str | None,
+        warnings: Sequence[str] = (),
+    ) -> WireRequest:
+        """The request that POSTs ``body`` to ``path`` (built here, sent by :meth:`submit`)."""
+        return WireRequest(
+            provider=self.provider,
+            model=model,
+            route=route,
+            method="POST",
+            path=path,
+            body=body,
+            idempotency_key=idempotency_key,
+            warnings=tuple(warnings),
+        )
+
+    def handle_for(self, wire: WireRequest, task_id: str) -> TaskHandle:
+        """The handle of the task a submit of ``wire`` created."""
+        return TaskHandle(self.provider, wire.model, wire.route, task_id, wire.idempotency_key)
+
+    def handle_from(
+        self, wire: WireRequest, payload: Any, field: str, *, missing: str
+    ) -> TaskHandle:
+        """The handle for the task id in a submit answer's ``field``. An answer without one
+        does not prove that no task was made: AmbiguousSubmit, saying ``missing``."""
+        task_id = payload.get(field) if isinstance(payload, dict) else None
+        if not task_id:
+            raise self.ambiguous(wire, missing, payload=payload)
+        return self.handle_for(wire, str(task_id))
+
+    def ambiguous(self, wire: WireRequest, message: str, **kw: Any) -> AmbiguousSubmit:
+        """The error for a submit of ``wire`` whose task may exist (so it must not be resent)."""
+        return AmbiguousSubmit(
+            message,
+            idempotency_key=wire.idempotency_key,
+            provider=self.provider,
+            model=wire.model,
+            **kw,
+        )
+
+    def unreconcilable(self, exc: AmbiguousSubmit, wire: WireRequest, why: str) -> AmbiguousSubmit:
+        """``exc`` retold for a provider that cannot find the task again: ``why`` replaces the
+        advice to reconcile by key."""
+        return AmbiguousSubmit(
+            f"{exc.message.split('; reconcile by key')[0]}. {why}",
+            idempotency_key=None,
+            provider=self.provider,
+            model=wire.model,
+            payload=exc.payload,
+            code=exc.code,
+            status=exc.status,
+        )
+
+    def task_context(
+        self, handle: TaskHandle, payload: Any, cost: Decimal | None = None
+    ) -> dict[str, Any]:
+        """What every error about a task carries: provider, model, task id, cost, payload."""
+        return {
+            "provider": self.provider,
+            "model": handle.model,
+            "task_id": handle.task_id,
+            "cost": cost,
+            "payload": payload,
+        }
+
+    def json_body(
+        self, resp: httpx.Response, who: str, *, model: str, task_id: str | None = None
+    ) -> Any:
+        """An answer's JSON; a body that is not JSON (a proxy's HTML page on a 200) is
+        transient: asking again may work."""
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise TransientProviderError(
+                f"{who} answered with a body that is not JSON",
+                provider=self.provider,
+                model=model,
+                task_id=task_id,
+            ) from exc
+
+    def json_object(
+        self,
+        resp: httpx.Response,
+        who: str,
+        *,
+        model: str,
+        task_id: str | None = None,
+        what: str = "a JSON object",
+    ) -> dict[str, Any]:
+        """An answer's JSON object; anything else is transient, as in :meth:`json_body`."""
+        data = self.json_body(resp, who, model=model, task_id=task_id)
+        if not isinstance(data, dict):
+            raise TransientProviderError(
+                f"{who} answered without {what}",
+                provider=self.provider,
+                model=model,
+                task_id=task_id,
+                payload=data,
+            )
+        return data
+
+    async def download_refreshed(self, state: Succeeded, dest_dir: Path) -> list[Path]:
+        """:meth:`download`; when the output URLs have expired, read the task once more for
+        fresh ones (providers that re-sign URLs on every read)."""
+        try:
+            return await Adapter.download(self, state, dest_dir)
+        except OutputExpired:
+            fresh = await self.poll(state.handle)
+            if not isinstance(fresh, Succeeded):
+                raise
+            return await Adapter.download(self, fresh, dest_dir)
+
     # -- shared plumbing --------------------------------------------------------------------------
 
     async def request(
@@ -148,43 +291,44 @@ class Adapter(ABC):
             raise self.error_from_response(resp, model=model, task_id=task_id)
         return resp
 
+    def send_kwargs(self, wire: WireRequest) -> dict[str, Any]:
+        """How :meth:`submit` puts ``wire.body`` on the wire (httpx keywords): JSON."""
+        return {"json": wire.body}
+
     async def submit(self, wire: WireRequest) -> TaskHandle:
         """Send ``wire`` exactly once. Errors that prove nothing was created (connect failures,
         4xx) raise their mapped error; anything ambiguous raises :class:`AmbiguousSubmit`."""
-        ctx: dict[str, Any] = {"provider": self.provider, "model": wire.model}
         try:
             resp = await self.client.request(
-                wire.method, self.base_url + wire.path, json=wire.body, headers=self.auth_headers()
+                wire.method,
+                self.base_url + wire.path,
+                headers=self.auth_headers(),
+                **self.send_kwargs(wire),
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             # The request never left this machine: nothing was created, a retry is safe.
-            raise TransientProviderError(f"submit not sent: {exc!r}", **ctx) from exc
+            raise TransientProviderError(
+                f"submit not sent: {exc!r}", provider=self.provider, model=wire.model
+            ) from exc
         except httpx.HTTPError as exc:
-            raise AmbiguousSubmit(
-                f"submit outcome unknown ({exc!r}); reconcile by key, do not resubmit",
-                idempotency_key=wire.idempotency_key,
-                **ctx,
+            raise self.ambiguous(
+                wire, f"submit outcome unknown ({exc!r}); reconcile by key, do not resubmit"
             ) from exc
         if resp.status_code >= 500 or resp.status_code == 408:
             mapped = self.error_from_response(resp, model=wire.model)
-            raise AmbiguousSubmit(
+            raise self.ambiguous(
+                wire,
                 f"submit got HTTP {resp.status_code} ({mapped.message}); the task may exist",
-                idempotency_key=wire.idempotency_key,
                 payload=mapped.payload,
                 code=mapped.code,
                 status=resp.status_code,
-                **ctx,
             )
         if resp.status_code >= 400:
             raise self.error_from_response(resp, model=wire.model)
         try:
             payload = resp.json()
         except ValueError as exc:
-            raise AmbiguousSubmit(
-                "submit answered with a body that is not JSON",
-                idempotency_key=wire.idempotency_key,
-                **ctx,
-            ) from exc
+            raise self.ambiguous(wire, "submit answered with a body that is not JSON") from exc
         return self.parse_submit(wire, payload)
 
     async def reconcile(self, wire: WireRequest) -> TaskHandle | None:
@@ -270,3 +414,39 @@ class Adapter(ABC):
                 )
             )
         return paths
+
+
+class InProcessLookup(Adapter):
+    """For providers with neither a client idempotency key nor a task listing: the task id a
+    submit got is remembered under our key in this process only, so a re-run here re-attaches;
+    after an ambiguous submit, reconcile raises again (``no_reconcile`` says why) rather than let
+    a caller pay twice."""
+
+    no_reconcile: ClassVar[str]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._submitted: dict[str, str] = {}  # idempotency key → task id (this process)
+        self._ambiguous: set[str] = set()
+
+    async def submit(self, wire: WireRequest) -> TaskHandle:
+        key = wire.idempotency_key
+        try:
+            handle = await super().submit(wire)
+        except AmbiguousSubmit:
+            if key:
+                self._ambiguous.add(key)
+            raise
+        if key:
+            self._submitted[key] = handle.task_id
+        return handle
+
+    async def lookup(self, wire: WireRequest) -> TaskHandle | None:
+        task_id = self._submitted.get(wire.idempotency_key or "")
+        return None if task_id is None else self.handle_for(wire, task_id)
+
+    async def reconcile(self, wire: WireRequest) -> TaskHandle | None:
+        found = await self.lookup(wire)
+        if found is None and (wire.idempotency_key or "") in self._ambiguous:
+            raise self.ambiguous(wire, self.no_reconcile)
+        return found

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Self
 
 from .errors import MissingKey
 
@@ -38,3 +40,28 @@ def resolve_keys(
             if all(values.values()):
                 return values
     raise MissingKey(provider, options)
+
+
+@dataclass(frozen=True, repr=False)
+class ApiKeyCredentials:
+    """One API key, sent as a bearer token. A subclass names where `from_env` looks it up:
+    ``key_name`` (`reel keys set NAME`) and ``key_env_options`` (its variable)."""
+
+    api_key: str
+    key_name: ClassVar[str]
+    key_env_options: ClassVar[tuple[tuple[str, ...], ...]]
+
+    def __post_init__(self) -> None:
+        if not self.api_key:
+            raise ValueError(f"{type(self).__name__} needs an api_key")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Self:
+        found = resolve_keys(cls.key_name, cls.key_env_options, env)
+        return cls(api_key=next(iter(found.values())))
+
+    def bearer(self) -> str:
+        return self.api_key
+
+    def __repr__(self) -> str:  # never print secrets in logs or tracebacks
+        return f"{type(self).__name__}(api_key=***)"

@@ -44,6 +44,7 @@ __all__ = [
     "TaskFailed",
     "TransientProviderError",
     "Unsupported",
+    "build_error",
 ]
 
 
@@ -151,3 +152,20 @@ class TaskExpired(ProviderError):
 
 class OutputExpired(ProviderError):
     pass
+
+
+def build_error(
+    cls: type[ProviderError],
+    text: str,
+    *,
+    retry_after: float | None = None,
+    stage: str = "input",
+    **kw: Any,
+) -> ProviderError:
+    """An instance of the mapped class ``cls``: only :class:`RateLimited` takes ``retry_after``
+    and only :class:`ModerationRejected` a ``stage`` ("output" or, for anything else, "input")."""
+    if cls is RateLimited:
+        return RateLimited(text, retry_after=retry_after, **kw)
+    if cls is ModerationRejected:
+        return ModerationRejected(text, stage="output" if stage == "output" else "input", **kw)
+    return cls(text, **kw)

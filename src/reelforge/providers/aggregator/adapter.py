@@ -25,11 +25,10 @@ from urllib.parse import quote
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
+from .._http import error_payload, retry_after
 from ..base import Adapter
 from ..config import resolve_keys
 from ..errors import (
-    AmbiguousSubmit,
     ConcurrencyLimited,
     ModerationRejected,
     OutputExpired,
@@ -39,6 +38,7 @@ from ..errors import (
     TaskFailed,
     TransientProviderError,
     Unsupported,
+    build_error,
 )
 from ..state import (
     Canceled,
@@ -125,15 +125,13 @@ class AggregatorAdapter(Adapter):
             catalogue_settings(self.profile, model, request) if opts.duration is None else None
         )
         model, body, warnings = build_body(self.profile, request, opts, settings)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route=self.profile.family,
-            method="POST",
             path=submit_path(self.profile, model),
             body=body,
             idempotency_key=None,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     # -- errors -----------------------------------------------------------------------------------
@@ -162,11 +160,7 @@ class AggregatorAdapter(Adapter):
         kind = "code" if envelope else "HTTP"
         text = f"{message or 'error'} ({p.label} {kind} {status})"
         ctx.setdefault("provider", self.provider)
-        if cls is RateLimited:
-            return RateLimited(text, status=status, **ctx)
-        if cls is ModerationRejected:
-            return ModerationRejected(text, stage="input", status=status, **ctx)
-        return cls(text, status=status, **ctx)
+        return build_error(cls, text, status=status, **ctx)
 
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
@@ -179,10 +173,8 @@ class AggregatorAdapter(Adapter):
             task_id=task_id,
             payload=payload,
         )
-        retry = response.headers.get("Retry-After")
-        if isinstance(err, RateLimited) and retry:
-            with contextlib.suppress(ValueError):
-                err.retry_after = float(retry)
+        if isinstance(err, RateLimited) and (after := retry_after(response.headers)) is not None:
+            err.retry_after = after
         return err
 
     def _envelope_error(
@@ -213,24 +205,22 @@ class AggregatorAdapter(Adapter):
         err = self._envelope_error(payload, wire.model, None)
         if err is not None:
             if isinstance(err, TransientProviderError):  # envelope 5xx: the task may exist
-                raise AmbiguousSubmit(
+                raise self.ambiguous(
+                    wire,
                     f"submit answered {err.message}; the task may exist",
-                    provider=self.provider,
-                    model=wire.model,
                     payload=payload,
                     code=err.code,
                 )
             raise err
         task_id = get_path(payload, self.profile.id_path)
         if not task_id:
-            raise AmbiguousSubmit(
+            raise self.ambiguous(
+                wire,
                 f"submit answered without {self.profile.id_path}; the task may exist (no key to "
                 f"look it up by: check the {self.profile.label} dashboard before resubmitting)",
-                provider=self.provider,
-                model=wire.model,
                 payload=payload,
             )
-        return TaskHandle(self.provider, wire.model, wire.route, str(task_id), None)
+        return self.handle_for(wire, str(task_id))
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         """Never reached (no idempotency key on the wire; base.reconcile raises Unsupported)."""
@@ -279,13 +269,7 @@ class AggregatorAdapter(Adapter):
                 charge = Decimal(str(raw_cost))
             except InvalidOperation:
                 charge = None
-        ctx: dict[str, Any] = {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "cost": charge,
-            "payload": data,
-        }
+        ctx = self.task_context(handle, data, charge)
         message = _text(get_path(data, p.task_error_path))
         if state == "queued":
             return Queued(handle, raw=data)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...generators.base import ShotRequest
+from .._compose import spoken_prompt
 from ..errors import InvalidRequest
 from .profiles import AggregatorProfile
 
@@ -64,17 +65,6 @@ def submit_path(profile: AggregatorProfile, model: str) -> str:
     return profile.submit_path.replace("{model}", quote(model, safe="/.-_"))
 
 
-def _prompt(request: ShotRequest, audio: bool) -> str:
-    prompt = request.prompt
-    if request.camera not in ("", "static"):
-        prompt += f" Camera: {request.camera.replace('_', ' ')}."
-    if audio:
-        lines = " ".join(f'{line.speaker} says: "{line.text}"' for line in request.dialogue)
-        sound = f"Sound: {request.sound}." if request.sound else ""
-        prompt = " ".join(p for p in (prompt, lines, sound) if p)
-    return prompt.strip()
-
-
 def catalogue_settings(profile: AggregatorProfile, model: str, request: ShotRequest) -> Any:
     """The catalogue's settings for this shot on the aggregator's route serving ``model`` (the
     duration snapped to what the model takes, couplings applied), or None without a route or
@@ -112,7 +102,7 @@ def build_body(
     audio = bool(wanted and f.sound)
     if wanted and not f.sound and options.sound:
         warnings.append(f"{profile.label} takes no sound toggle for {model}; sound dropped")
-    text = _prompt(request, audio)
+    text = spoken_prompt(request, audio)
     first = options.first_frame_url or (
         data_uri(request.first_frame, profile.name, model) if request.first_frame else None
     )

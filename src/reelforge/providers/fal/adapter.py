@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload, origin
+from .._http import error_payload, origin, retry_after
 from ..base import Adapter
 from ..config import resolve_base_url, resolve_keys
 from ..errors import AmbiguousSubmit, ProviderError, TransientProviderError, Unsupported
@@ -109,15 +109,13 @@ class FalAdapter(Adapter):
         model, endpoint, body, warnings = build_body(request, opts)
         if idempotency_key:
             warnings.append("fal has no idempotency key; a re-run submits a new request")
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route=endpoint,
-            method="POST",
             path=f"/{endpoint}",
             body=body,
             idempotency_key=None,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     # -- errors ---------------------------------------------------------------------------------
@@ -139,17 +137,11 @@ class FalAdapter(Adapter):
         body = payload if isinstance(payload, dict) else {}
         message, item_type = detail_text(body.get("detail"))
         error_type = body.get("error_type") or item_type or response.headers.get("x-fal-error-type")
-        retry: float | None = None
-        if header := response.headers.get("Retry-After"):
-            try:
-                retry = float(header)
-            except ValueError:
-                retry = None
         return error_for(
             response.status_code,
             str(error_type) if error_type else None,
             message,
-            retry_after=retry,
+            retry_after=retry_after(response.headers),
             stage=stage,
             provider=self.provider,
             model=model,
@@ -163,23 +155,13 @@ class FalAdapter(Adapter):
         try:
             return await super().submit(wire)
         except AmbiguousSubmit as exc:
-            raise AmbiguousSubmit(
-                f"{exc.message.split('; reconcile by key')[0]}. {NO_RECONCILE}",
-                provider=self.provider,
-                model=wire.model,
-                payload=exc.payload,
-                code=exc.code,
-                status=exc.status,
-            ) from exc
+            raise self.unreconcilable(exc, wire, NO_RECONCILE) from exc
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
         rid = payload.get("request_id") if isinstance(payload, dict) else None
         if not isinstance(rid, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", rid):
-            raise AmbiguousSubmit(
-                f"submit answered without a request_id. {NO_RECONCILE}",
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
+            raise self.ambiguous(
+                wire, f"submit answered without a request_id. {NO_RECONCILE}", payload=payload
             )
         return TaskHandle(self.provider, wire.model, self._app_from(payload, wire.route, rid), rid)
 
@@ -232,7 +214,7 @@ class FalAdapter(Adapter):
         resp = await self.request(
             "GET", self._req(handle, "/status?logs=0"), model=handle.model, task_id=handle.task_id
         )
-        data = self._json(resp, ctx)
+        data = self._json(resp, handle)
         status = data.get("status")
         if status == "IN_QUEUE":
             pos = data.get("queue_position")
@@ -251,7 +233,7 @@ class FalAdapter(Adapter):
             if err.retryable:  # e.g. 504 after COMPLETED: fetch again, do not fail the job
                 raise err
             return Failed(handle, raw=data, error=err)
-        out = self._json(result, ctx)
+        out = self._json(result, handle)
         video = out.get("video")
         url = video.get("url") if isinstance(video, dict) else None
         if not isinstance(url, str) or not url:
@@ -268,13 +250,7 @@ class FalAdapter(Adapter):
         err = error_for(200, etype or None, message, stage="output", payload=data, **ctx)
         return Failed(handle, raw=data, error=err)
 
-    def _json(self, resp: httpx.Response, ctx: dict[str, Any]) -> dict[str, Any]:
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise TransientProviderError(
-                "fal answered with a body that is not JSON", **ctx
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError("fal answered without an object", payload=data, **ctx)
-        return data
+    def _json(self, resp: httpx.Response, handle: TaskHandle) -> dict[str, Any]:
+        return self.json_object(
+            resp, "fal", model=handle.model, task_id=handle.task_id, what="an object"
+        )

@@ -14,6 +14,7 @@ from ..errors import (
     RateLimited,
     TaskFailed,
     TransientProviderError,
+    build_error,
 )
 
 STATUS_TABLE: dict[int, type[ProviderError]] = {
@@ -81,8 +82,4 @@ def error_for(
         f", {error_type})" if error_type else ")"
     )
     kw: dict[str, Any] = {"code": error_type, "status": status, **ctx}
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, **kw)
-    if cls is ModerationRejected:
-        return ModerationRejected(text, stage="output" if stage == "output" else "input", **kw)
-    return cls(text, **kw)
+    return build_error(cls, text, retry_after=retry_after, stage=stage, **kw)

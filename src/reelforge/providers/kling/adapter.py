@@ -10,7 +10,6 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
 from ..base import Adapter
 from ..errors import (
     InvalidRequest,
@@ -30,7 +29,7 @@ from ..state import (
     WireRequest,
 )
 from .auth import KlingCredentials
-from .codes import error_for
+from .codes import error_for, response_error
 from .lipsync import MODEL as LIPSYNC_MODEL
 from .lipsync import ROUTE as LIPSYNC_ROUTE
 from .lipsync import LipSyncInput, build_lipsync_body
@@ -44,11 +43,10 @@ OUTPUT_LIFETIME = 30 * 24 * 3600  # Kling deletes outputs after 30 days
 MODERATION_HINTS = ("risk", "moderation", "content security", "policy", "sensitive", "audit")
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
+def to_decimal(value: Any) -> Decimal | None:
+    """A numeric field (number or string) as Decimal; None when absent or not a number."""
     try:
-        return Decimal(str(value))
+        return None if value in (None, "") else Decimal(str(value))
     except InvalidOperation:
         return None
 
@@ -100,15 +98,13 @@ class KlingAdapter(Adapter):
             )
         else:
             route, body, warnings = build_body(request, opts, idempotency_key)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=body["model_name"],
             route=route,
-            method="POST",
             path=f"/v1/videos/{route}",
             body=body,
             idempotency_key=body["external_task_id"],
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     def build_lipsync_request(
@@ -120,11 +116,9 @@ class KlingAdapter(Adapter):
         """A lip-sync task for an existing video; submit, poll and download it like a shot."""
         given = source if isinstance(source, LipSyncInput) else LipSyncInput.model_validate(source)
         body = build_lipsync_body(given, idempotency_key)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=LIPSYNC_MODEL,
             route=LIPSYNC_ROUTE,
-            method="POST",
             path=f"/v1/videos/{LIPSYNC_ROUTE}",
             body=body,
             idempotency_key=body["external_task_id"],
@@ -146,24 +140,7 @@ class KlingAdapter(Adapter):
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        payload = error_payload(response)
-        code = payload.get("code") if isinstance(payload, dict) else None
-        message = payload.get("message", "") if isinstance(payload, dict) else ""
-        retry = response.headers.get("Retry-After")
-        try:
-            retry_after = float(retry) if retry else None
-        except ValueError:
-            retry_after = None
-        return error_for(
-            response.status_code,
-            code if isinstance(code, int) else None,
-            str(message),
-            retry_after=retry_after,
-            provider=self.provider,
-            model=model,
-            task_id=task_id,
-            payload=payload,
-        )
+        return response_error(response, provider=self.provider, model=model, task_id=task_id)
 
     def _data(self, payload: Any, model: str) -> dict[str, Any]:
         """Some gateways answer HTTP 200 with a non-zero ``code`` and no data: check the code
@@ -184,13 +161,7 @@ class KlingAdapter(Adapter):
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
         data = self._data(payload, wire.model)
-        return TaskHandle(
-            provider=self.provider,
-            model=wire.model,
-            route=wire.route,
-            task_id=str(data["task_id"]),
-            idempotency_key=wire.idempotency_key,
-        )
+        return self.handle_for(wire, str(data["task_id"]))
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         """Kling's query path takes either the task id or our external_task_id."""
@@ -202,18 +173,8 @@ class KlingAdapter(Adapter):
             if exc.status == 404:  # no task carries that key: the submit never landed
                 return None
             raise
-        data = self._data(self._json(resp, wire.model), wire.model)
-        return TaskHandle(
-            self.provider, wire.model, wire.route, str(data["task_id"]), wire.idempotency_key
-        )
-
-    def _json(self, resp: httpx.Response, model: str) -> Any:
-        try:
-            return resp.json()
-        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
-            raise TransientProviderError(
-                "Kling answered with a body that is not JSON", provider="kling", model=model
-            ) from exc
+        data = self._data(self.json_body(resp, "Kling", model=wire.model), wire.model)
+        return self.handle_for(wire, str(data["task_id"]))
 
     async def poll(self, handle: TaskHandle) -> TaskState:
         resp = await self.request(
@@ -222,7 +183,7 @@ class KlingAdapter(Adapter):
             model=handle.model,
             task_id=handle.task_id,
         )
-        data = self._data(self._json(resp, handle.model), handle.model)
+        data = self._data(self.json_body(resp, "Kling", model=handle.model), handle.model)
         return self.to_state(handle, data)
 
     async def poll_many(self, handles: Sequence[TaskHandle]) -> dict[str, TaskState]:
@@ -237,7 +198,7 @@ class KlingAdapter(Adapter):
             for page in range(1, len(wanted) // LIST_PAGE + 3):
                 query = f"?pageNum={page}&pageSize={LIST_PAGE}"
                 resp = await self.request("GET", f"/v1/videos/{route}{query}", model=model)
-                payload = self._json(resp, model)
+                payload = self.json_body(resp, "Kling", model=model)
                 ok = isinstance(payload, dict) and payload.get("code", 0) in (0, None)
                 items = payload.get("data") if ok else None
                 if not isinstance(items, list):
@@ -255,7 +216,7 @@ class KlingAdapter(Adapter):
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         status = str(data.get("task_status", "")).lower()
-        charge = _decimal(data.get("final_unit_deduction"))
+        charge = to_decimal(data.get("final_unit_deduction"))
         if status == "submitted":
             return Queued(handle, raw=data)
         if status == "processing":
@@ -274,37 +235,19 @@ class KlingAdapter(Adapter):
                 if v.get("url")
             )
             if not outputs:  # "succeeded but empty" is a failure, not a success
-                return Failed(
-                    handle,
-                    raw=data,
-                    error=TaskFailed(
-                        "task succeeded with no video",
-                        provider="kling",
-                        model=handle.model,
-                        task_id=handle.task_id,
-                        cost=charge,
-                        payload=data,
-                    ),
+                empty = TaskFailed(
+                    "task succeeded with no video", **self.task_context(handle, data, charge)
                 )
+                return Failed(handle, raw=data, error=empty)
             return Succeeded(handle, raw=data, outputs=outputs, charge=charge)
         if status == "failed":
             msg = str(data.get("task_status_msg") or "task failed")
-            ctx: dict[str, Any] = {
-                "provider": "kling",
-                "model": handle.model,
-                "task_id": handle.task_id,
-                "cost": charge,
-                "payload": data,
-            }
+            ctx = self.task_context(handle, data, charge)
             if any(h in msg.lower() for h in MODERATION_HINTS):
                 return Failed(
                     handle, raw=data, error=ModerationRejected(msg, stage="output", **ctx)
                 )
             return Failed(handle, raw=data, error=TaskFailed(msg, **ctx))
         raise TransientProviderError(
-            f"unknown Kling task_status {status!r}",
-            provider="kling",
-            model=handle.model,
-            task_id=handle.task_id,
-            payload=data,
+            f"unknown Kling task_status {status!r}", **self.task_context(handle, data)
         )

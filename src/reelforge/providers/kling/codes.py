@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
+from .._http import error_payload, retry_after
 from ..errors import (
     AuthError,
     ConcurrencyLimited,
@@ -14,6 +17,7 @@ from ..errors import (
     QuotaExceeded,
     RateLimited,
     TransientProviderError,
+    build_error,
 )
 
 CODE_TABLE: dict[int, type[ProviderError]] = {
@@ -65,8 +69,19 @@ def error_for(
     cls = CODE_TABLE.get(code) if code is not None else None
     cls = cls or class_for_status(status)
     text = f"{message or 'HTTP ' + str(status)} (Kling code {code}, HTTP {status})"
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, code=code, status=status, **ctx)
-    if cls is ModerationRejected:
-        return ModerationRejected(text, stage="input", code=code, status=status, **ctx)
-    return cls(text, code=code, status=status, **ctx)
+    return build_error(cls, text, retry_after=retry_after, code=code, status=status, **ctx)
+
+
+def response_error(response: httpx.Response, **ctx: Any) -> ProviderError:
+    """An HTTP error answer of either Kling API (``{code, message}``) as its exception."""
+    payload = error_payload(response)
+    code = payload.get("code") if isinstance(payload, dict) else None
+    message = payload.get("message", "") if isinstance(payload, dict) else ""
+    return error_for(
+        response.status_code,
+        code if isinstance(code, int) else None,
+        str(message),
+        retry_after=retry_after(response.headers),
+        payload=payload,
+        **ctx,
+    )

@@ -26,7 +26,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
@@ -34,7 +34,6 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
 from ..base import Adapter
 from ..config import base_url_env, resolve_base_url, resolve_keys
 from ..errors import (
@@ -54,9 +53,9 @@ from ..state import (
     TaskState,
     WireRequest,
 )
-from .adapter import DEFAULT_BASE_URL, MODERATION_HINTS, OUTPUT_LIFETIME
+from .adapter import DEFAULT_BASE_URL, MODERATION_HINTS, OUTPUT_LIFETIME, to_decimal
 from .auth import KlingCredentials
-from .codes import error_for
+from .codes import error_for, response_error
 from .options import ShotPrompt
 from .request import camera_phrase, image_field, nearest_aspect, wire_duration
 
@@ -117,13 +116,6 @@ def _refuse(message: str, model: str) -> InvalidRequest:
     return InvalidRequest(message, provider="kling", model=model)
 
 
-def _decimal(value: Any) -> Decimal | None:
-    try:
-        return None if value in (None, "") else Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
 def units_charged(billing: Any) -> Decimal | None:
     """Resource-pack units deducted, from ``billing[]``. A ``cash`` entry is money from the
     account balance (CNY or USD), not units: then no charge is reported and the catalogue's
@@ -134,7 +126,7 @@ def units_charged(billing: Any) -> Decimal | None:
     for entry in billing:
         if not isinstance(entry, dict) or entry.get("charge_type") != "unit":
             return None
-        amount = _decimal(entry.get("amount"))
+        amount = to_decimal(entry.get("amount"))
         if amount is None:
             return None
         total += amount
@@ -309,38 +301,19 @@ class KlingModelPathAdapter(Adapter):
     ) -> WireRequest:
         opts = KlingModelPathOptions.model_validate(dict(options or {}))
         route, model, body, warnings = build_body(request, opts, idempotency_key)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route=route,
-            method="POST",
             path=f"/{route}/{model}",
             body=body,
             idempotency_key=body["options"]["external_task_id"],
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
-        payload = error_payload(response)
-        code = payload.get("code") if isinstance(payload, dict) else None
-        message = payload.get("message", "") if isinstance(payload, dict) else ""
-        retry = response.headers.get("Retry-After")
-        try:
-            retry_after = float(retry) if retry else None
-        except ValueError:
-            retry_after = None
-        return error_for(
-            response.status_code,
-            code if isinstance(code, int) else None,
-            str(message),
-            retry_after=retry_after,
-            provider=self.provider,
-            model=model,
-            task_id=task_id,
-            payload=payload,
-        )
+        return response_error(response, provider=self.provider, model=model, task_id=task_id)
 
     def _data(self, payload: Any, model: str, task_id: str | None = None) -> Any:
         """The envelope's ``data``; a non-zero ``code`` on HTTP 200 (relays) raises its error."""
@@ -371,9 +344,7 @@ class KlingModelPathAdapter(Adapter):
             raise TransientProviderError(
                 "Kling's create answer has no task id", provider=self.provider, model=wire.model
             )
-        return TaskHandle(
-            self.provider, wire.model, wire.route, str(data["id"]), wire.idempotency_key
-        )
+        return self.handle_for(wire, str(data["id"]))
 
     async def submit(self, wire: WireRequest) -> TaskHandle:
         """Send once. A 1201 "already exists" for our external_task_id means an earlier submit
@@ -390,15 +361,7 @@ class KlingModelPathAdapter(Adapter):
 
     async def _tasks(self, query: str, model: str, task_id: str | None = None) -> list[Any]:
         resp = await self.request("GET", f"/tasks?{query}", model=model, task_id=task_id)
-        try:
-            payload = resp.json()
-        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
-            raise TransientProviderError(
-                "Kling answered with a body that is not JSON",
-                provider=self.provider,
-                model=model,
-                task_id=task_id,
-            ) from exc
+        payload = self.json_body(resp, "Kling", model=model, task_id=task_id)
         data = self._data(payload, model, task_id)
         if not isinstance(data, list):
             raise TransientProviderError(
@@ -416,9 +379,7 @@ class KlingModelPathAdapter(Adapter):
         items = await self._tasks(f"external_task_ids={quote(key, safe='')}", wire.model)
         for item in items:
             if str(item.get("external_id", "")) == key and item.get("id"):
-                return TaskHandle(
-                    self.provider, wire.model, wire.route, str(item["id"]), wire.idempotency_key
-                )
+                return self.handle_for(wire, str(item["id"]))
         return None
 
     async def poll(self, handle: TaskHandle) -> TaskState:
@@ -453,13 +414,7 @@ class KlingModelPathAdapter(Adapter):
     def to_state(self, handle: TaskHandle, item: dict[str, Any]) -> TaskState:
         status = str(item.get("status", "")).lower()
         charge = units_charged(item.get("billing"))
-        ctx: dict[str, Any] = {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "cost": charge,
-            "payload": item,
-        }
+        ctx = self.task_context(handle, item, charge)
         if status == "submitted":
             return Queued(handle, raw=item)
         if status == "processing":
@@ -470,7 +425,7 @@ class KlingModelPathAdapter(Adapter):
             outputs = tuple(
                 OutputRef(
                     url=str(o["url"]),
-                    duration=float(seconds) if (seconds := _decimal(o.get("duration"))) else None,
+                    duration=float(seconds) if (seconds := to_decimal(o.get("duration"))) else None,
                     expires_at=updated + OUTPUT_LIFETIME if updated else None,
                 )
                 for o in item.get("outputs") or []

@@ -23,15 +23,9 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
+from .._http import error_payload, retry_after
 from ..base import Adapter
-from ..errors import (
-    AmbiguousSubmit,
-    InvalidRequest,
-    OutputExpired,
-    ProviderError,
-    TransientProviderError,
-)
+from ..errors import InvalidRequest, ProviderError, TransientProviderError
 from ..state import (
     Canceled,
     Failed,
@@ -44,7 +38,7 @@ from ..state import (
     WireRequest,
 )
 from .auth import LumaCredentials
-from .codes import failure_error, http_error
+from .codes import error_detail, failure_error, http_error
 from .options import LumaOptions
 from .request import build_body
 
@@ -91,15 +85,13 @@ class LumaAdapter(Adapter):
         the request as reconcilable by listing."""
         opts = LumaOptions.model_validate(dict(options or {}))
         body, warnings = build_body(request, opts)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=body["model"],
             route=ROUTE,
-            method="POST",
             path=f"{GENERATIONS}/video",
             body=body,
             idempotency_key=idempotency_key,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     # -- errors -----------------------------------------------------------------------------------
@@ -108,72 +100,37 @@ class LumaAdapter(Adapter):
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
         payload: Any = error_payload(response)
-        message = ""
-        if isinstance(payload, dict):
-            detail = payload.get("detail") or payload.get("error") or payload.get("message") or ""
-            if isinstance(detail, list):  # pydantic-style validation list
-                first = detail[0] if detail and isinstance(detail[0], dict) else {}
-                where = ".".join(str(p) for p in first.get("loc", []))
-                detail = f"{where}: {first.get('msg', '')}".strip(": ")
-            message = str(detail)
-        retry = response.headers.get("Retry-After")
-        try:
-            retry_after = float(retry) if retry else None
-        except ValueError:
-            retry_after = None
         return http_error(
             response.status_code,
-            message,
-            retry_after=retry_after,
+            error_detail(payload),
+            retry_after=retry_after(response.headers),
             provider=self.provider,
             model=model,
             task_id=task_id,
             payload=payload,
         )
 
-    def _json(self, resp: httpx.Response, model: str) -> dict[str, Any]:
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise TransientProviderError(
-                "Luma answered with a body that is not JSON", provider=self.provider, model=model
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                "Luma answered without a JSON object",
-                provider=self.provider,
-                model=model,
-                payload=data,
-            )
-        return data
-
     # -- submit and reconcile ---------------------------------------------------------------------
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
-        gen_id = payload.get("id") if isinstance(payload, dict) else None
-        if not gen_id:
-            raise AmbiguousSubmit(
-                "submit answered without a generation id; the generation may exist",
-                idempotency_key=wire.idempotency_key,
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
-            )
-        return TaskHandle(self.provider, wire.model, wire.route, str(gen_id), wire.idempotency_key)
+        return self.handle_from(
+            wire,
+            payload,
+            "id",
+            missing="submit answered without a generation id; the generation may exist",
+        )
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         """The newest listed generation (not failed) whose echoed request matches ``wire``."""
         resp = await self.request(
             "GET", f"{GENERATIONS}?limit={LIST_LIMIT}&offset=0", model=wire.model
         )
-        data = self._json(resp, wire.model)
+        data = self.json_object(resp, "Luma", model=wire.model)
         found = [g for g in data.get("generations") or [] if _matches(g, wire.body)]
         if not found:
             return None
         newest = max(found, key=lambda g: str(g.get("created_at") or ""))
-        return TaskHandle(
-            self.provider, wire.model, wire.route, str(newest["id"]), wire.idempotency_key
-        )
+        return self.handle_for(wire, str(newest["id"]))
 
     # -- poll, cancel, download -------------------------------------------------------------------
 
@@ -186,7 +143,7 @@ class LumaAdapter(Adapter):
             if exc.status == 404 and handle.task_id in self._cancelled:
                 return Canceled(handle, raw={"id": handle.task_id, "state": "deleted"})
             raise
-        return self.to_state(handle, self._json(resp, handle.model))
+        return self.to_state(handle, self.json_object(resp, "Luma", model=handle.model))
 
     async def cancel(self, handle: TaskHandle) -> None:
         """Stop a live generation (DELETE: Luma erases it). A finished one is left alone;
@@ -204,22 +161,11 @@ class LumaAdapter(Adapter):
 
     async def download(self, state: Succeeded, dest_dir: Path) -> list[Path]:
         """Download; if the URL has expired, read the generation again once for a fresh one."""
-        try:
-            return await super().download(state, dest_dir)
-        except OutputExpired:
-            fresh = await self.poll(state.handle)
-            if not isinstance(fresh, Succeeded):
-                raise
-            return await super().download(fresh, dest_dir)
+        return await self.download_refreshed(state, dest_dir)
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         state = str(data.get("state", "")).lower()
-        ctx: dict[str, Any] = {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "payload": data,
-        }
+        ctx = self.task_context(handle, data)
         if state in ("queued", "pending"):
             return Queued(handle, raw=data)
         if state in ("dreaming", "processing", "running"):

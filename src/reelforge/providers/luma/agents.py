@@ -34,23 +34,22 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import httpx
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
-from ..base import Adapter
+from .._http import error_payload, retry_after
+from ..base import InProcessLookup
 from ..config import resolve_keys
 from ..errors import (
-    AmbiguousSubmit,
     ConcurrencyLimited,
     InvalidRequest,
     ModerationRejected,
-    OutputExpired,
     ProviderError,
     QuotaExceeded,
     RateLimited,
     TaskFailed,
     TransientProviderError,
+    build_error,
 )
 from ..state import (
     Failed,
@@ -63,7 +62,7 @@ from ..state import (
     WireRequest,
 )
 from .auth import LumaCredentials
-from .codes import http_error
+from .codes import error_detail, http_error
 from .models import ratio_pair
 
 DEFAULT_BASE_URL = "https://agents.lumalabs.ai/v1"  # the luma-agents SDK's default
@@ -330,37 +329,28 @@ def _ratio(request: ShotRequest, warnings: list[str]) -> str:
 # -- errors ---------------------------------------------------------------------------------------
 
 
-def _detail(payload: Any) -> str:
-    if not isinstance(payload, dict):
-        return ""
-    detail = payload.get("detail") or payload.get("error") or payload.get("message") or ""
-    if isinstance(detail, list):  # a pydantic-style validation list [?]
-        first = detail[0] if detail and isinstance(detail[0], dict) else {}
-        where = ".".join(str(p) for p in first.get("loc", []))
-        detail = f"{where}: {first.get('msg', '')}".strip(": ")
-    return str(detail)
-
-
 def failure_error(code: Any, reason: Any, **ctx: Any) -> ProviderError:
     """A failed generation's ``failure_code`` (and ``failure_reason``) as the exception."""
     cls = FAILURE_CODES.get(str(code or ""), TaskFailed)
     text = f"{reason or 'generation failed'} (Luma Agents failure_code {code or 'none'})"
-    if cls is ModerationRejected:
-        output = any(w in str(reason or "").lower() for w in OUTPUT_WORDS)
-        return ModerationRejected(text, stage="output" if output else "input", code=code, **ctx)
-    return cls(text, code=code, **ctx)
+    output = any(w in str(reason or "").lower() for w in OUTPUT_WORDS)
+    return build_error(cls, text, stage="output" if output else "input", code=code, **ctx)
 
 
 # -- the adapter ----------------------------------------------------------------------------------
 
 
-class LumaAgentsAdapter(Adapter):
+class LumaAgentsAdapter(InProcessLookup):
     # `provider` names the base-URL variable and labels errors: REELFORGE_LUMA_AGENTS_BASE_URL.
     provider: ClassVar[str] = KEY_NAME
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     billing_unit: ClassVar[str] = "usd"  # nothing reported per generation
     can_cancel: ClassVar[bool] = False  # two endpoints only: create and get
     poll_interval: ClassVar[float] = 2.0  # the quickstart polls every 2 s
+    no_reconcile: ClassVar[str] = (
+        "Luma Agents has no idempotency key and no generation listing: an ambiguous "
+        "submit cannot be reconciled; check the Luma dashboard before resubmitting"
+    )
 
     def __init__(
         self,
@@ -374,8 +364,6 @@ class LumaAgentsAdapter(Adapter):
         # Resolve the key first: a missing key should fail before any client is opened.
         self.credentials = credentials or agents_credentials()
         super().__init__(base_url=base_url, client=client, transport=transport, timeout=timeout)
-        self._submitted: dict[str, str] = {}  # idempotency key → generation id (this process)
-        self._ambiguous: set[str] = set()
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.credentials.api_key}"}
@@ -388,88 +376,46 @@ class LumaAgentsAdapter(Adapter):
         idempotency_key: str | None = None,
     ) -> WireRequest:
         """``idempotency_key`` stays on the wire object only (the API has none)."""
-        try:
-            opts = LumaAgentsOptions.model_validate(dict(options or {}))
-        except ValidationError as exc:
-            raise InvalidRequest(
-                f"bad Luma Agents options: {exc}", provider=self.provider, model=request.model
-            ) from exc
+        opts = self.parse_options(
+            LumaAgentsOptions, options, model=request.model, label="Luma Agents"
+        )
         model, kind, body, warnings = build_body(request, opts)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route=kind,
-            method="POST",
             path=GENERATIONS,
             body=body,
             idempotency_key=idempotency_key,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
     ) -> ProviderError:
         payload = error_payload(response)
-        message = _detail(payload)
-        retry = response.headers.get("Retry-After")
-        try:
-            retry_after = float(retry) if retry else None
-        except ValueError:
-            retry_after = None
+        message = error_detail(payload)
         ctx: dict[str, Any] = {"provider": self.provider, "model": model, "task_id": task_id}
         if response.status_code == 429 and "concurrent" in message.lower():
             # The concurrent-jobs limit: a slot frees when one of our generations ends.
             text = f"{message} (Luma Agents HTTP 429)"
             return ConcurrencyLimited(text, status=429, payload=payload, **ctx)
         return http_error(
-            response.status_code, message, retry_after=retry_after, payload=payload, **ctx
+            response.status_code,
+            message,
+            retry_after=retry_after(response.headers),
+            payload=payload,
+            **ctx,
         )
 
-    # -- submit (never retried) and in-process reconcile ------------------------------------------
-
-    async def submit(self, wire: WireRequest) -> TaskHandle:
-        key = wire.idempotency_key
-        try:
-            handle = await super().submit(wire)
-        except AmbiguousSubmit:
-            if key:
-                self._ambiguous.add(key)
-            raise
-        if key:
-            self._submitted[key] = handle.task_id
-        return handle
+    # -- submit (never retried; InProcessLookup remembers it) ------------------------------------
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
-        gen_id = payload.get("id") if isinstance(payload, dict) else None
-        if not gen_id:
-            if wire.idempotency_key:
-                self._ambiguous.add(wire.idempotency_key)
-            raise AmbiguousSubmit(
-                "submit answered without a generation id; the generation may exist",
-                idempotency_key=wire.idempotency_key,
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
-            )
-        return TaskHandle(self.provider, wire.model, wire.route, str(gen_id), wire.idempotency_key)
-
-    async def lookup(self, wire: WireRequest) -> TaskHandle | None:
-        gen_id = self._submitted.get(wire.idempotency_key or "")
-        if gen_id is None:
-            return None
-        return TaskHandle(self.provider, wire.model, wire.route, gen_id, wire.idempotency_key)
-
-    async def reconcile(self, wire: WireRequest) -> TaskHandle | None:
-        found = await self.lookup(wire)
-        if found is None and (wire.idempotency_key or "") in self._ambiguous:
-            raise AmbiguousSubmit(
-                "Luma Agents has no idempotency key and no generation listing: an ambiguous "
-                "submit cannot be reconciled; check the Luma dashboard before resubmitting",
-                idempotency_key=wire.idempotency_key,
-                provider=self.provider,
-                model=wire.model,
-            )
-        return found
+        return self.handle_from(
+            wire,
+            payload,
+            "id",
+            missing="submit answered without a generation id; the generation may exist",
+        )
 
     # -- poll and download ------------------------------------------------------------------------
 
@@ -477,26 +423,11 @@ class LumaAgentsAdapter(Adapter):
         resp = await self.request(
             "GET", f"{GENERATIONS}/{handle.task_id}", model=handle.model, task_id=handle.task_id
         )
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise TransientProviderError(
-                "poll answer is not JSON", provider=self.provider, model=handle.model
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                "poll answer is not an object", provider=self.provider, model=handle.model
-            )
-        return self.to_state(handle, data)
+        return self.to_state(handle, self.json_object(resp, "Luma Agents", model=handle.model))
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         state = str(data.get("state") or "").lower()
-        ctx: dict[str, Any] = {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "payload": data,
-        }
+        ctx = self.task_context(handle, data)
         if state == "queued":
             return Queued(handle, raw=data)
         if state == "processing":
@@ -521,10 +452,4 @@ class LumaAgentsAdapter(Adapter):
 
     async def download(self, state: Succeeded, dest_dir: Path) -> list[Path]:
         """Download; if the presigned URL has expired, read the generation once for a fresh one."""
-        try:
-            return await super().download(state, dest_dir)
-        except OutputExpired:
-            fresh = await self.poll(state.handle)
-            if not isinstance(fresh, Succeeded):
-                raise
-            return await super().download(fresh, dest_dir)
+        return await self.download_refreshed(state, dest_dir)

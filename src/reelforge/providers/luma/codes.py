@@ -21,6 +21,7 @@ from ..errors import (
     TaskExpired,
     TaskFailed,
     TransientProviderError,
+    build_error,
 )
 
 STATUS_TABLE: dict[int, type[ProviderError]] = {
@@ -71,12 +72,10 @@ def http_error(
     lowered = message.lower()
     if status in (400, 402, 403) and any(w in lowered for w in QUOTA_WORDS):
         cls = QuotaExceeded
-    text = f"{message or 'HTTP ' + str(status)} (Luma HTTP {status})"
     if status in (400, 422) and any(w in lowered for w in MODERATION_WORDS):
-        return ModerationRejected(text, stage="input", status=status, **ctx)
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, status=status, **ctx)
-    return cls(text, status=status, **ctx)
+        cls = ModerationRejected
+    text = f"{message or 'HTTP ' + str(status)} (Luma HTTP {status})"
+    return build_error(cls, text, retry_after=retry_after, status=status, **ctx)
 
 
 def failure_entry(reason: str | None) -> tuple[type[ProviderError], str | None]:
@@ -90,6 +89,17 @@ def failure_entry(reason: str | None) -> tuple[type[ProviderError], str | None]:
 def failure_error(reason: str | None, **ctx: Any) -> ProviderError:
     cls, stage = failure_entry(reason)
     text = f"{reason or 'generation failed'} (Luma failure_reason)"
-    if cls is ModerationRejected:
-        return ModerationRejected(text, stage="output" if stage == "output" else "input", **ctx)
-    return cls(text, **ctx)
+    return build_error(cls, text, stage=stage or "input", **ctx)
+
+
+def error_detail(payload: Any) -> str:
+    """The message of an error body: ``detail`` (a string, or a pydantic-style validation list
+    whose first item is used), else ``error`` or ``message``. Both Luma APIs answer this way."""
+    if not isinstance(payload, dict):
+        return ""
+    detail = payload.get("detail") or payload.get("error") or payload.get("message") or ""
+    if isinstance(detail, list):
+        first = detail[0] if detail and isinstance(detail[0], dict) else {}
+        where = ".".join(str(p) for p in first.get("loc", []))
+        detail = f"{where}: {first.get('msg', '')}".strip(": ")
+    return str(detail)

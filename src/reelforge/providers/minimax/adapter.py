@@ -24,9 +24,9 @@ from urllib.parse import quote
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
+from .._http import error_payload, retry_after
 from ..base import Adapter
-from ..errors import AmbiguousSubmit, ProviderError, TaskFailed, TransientProviderError
+from ..errors import ProviderError, TaskFailed, TransientProviderError
 from ..state import (
     Canceled,
     Expired,
@@ -129,15 +129,13 @@ class MiniMaxAdapter(Adapter):
         else:
             body, warnings = build_v2_body(request, opts, model)
             path = V2_CREATE
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route=version,
-            method="POST",
             path=path,
             body=body,
             idempotency_key=None,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     # -- errors -----------------------------------------------------------------------------------
@@ -154,16 +152,11 @@ class MiniMaxAdapter(Adapter):
                 code = code_from_message(message)
             elif isinstance(base, dict):  # v1 envelope on an error status
                 code, message = _int(base.get("status_code")), str(base.get("status_msg") or "")
-        retry = response.headers.get("Retry-After")
-        try:
-            retry_after = float(retry) if retry else None
-        except ValueError:
-            retry_after = None
         return error_for(
             response.status_code,
             code,
             message,
-            retry_after=retry_after,
+            retry_after=retry_after(response.headers),
             provider=self.provider,
             model=model,
             task_id=task_id,
@@ -190,75 +183,46 @@ class MiniMaxAdapter(Adapter):
             payload=data,
         )
 
-    def _json(self, resp: httpx.Response, model: str) -> dict[str, Any]:
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise TransientProviderError(
-                "MiniMax answered with a body that is not JSON", provider=self.provider, model=model
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                "MiniMax answered without a JSON object",
-                provider=self.provider,
-                model=model,
-                payload=data,
-            )
-        return data
-
     # -- submit -----------------------------------------------------------------------------------
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
         data = payload if isinstance(payload, dict) else {}
         error = self._base_resp_error(data, model=wire.model)
-        task_id = data.get("task_id")
-        if error is not None and not task_id:
+        if error is not None and not data.get("task_id"):
             if error.code in TRANSIENT_AT_SUBMIT:  # timeout/internal: the task may exist
-                raise AmbiguousSubmit(
+                raise self.ambiguous(
+                    wire,
                     f"submit answered {error.message}; the task may exist and cannot be "
                     "looked up (MiniMax has no idempotency key): check before resubmitting",
-                    provider=self.provider,
-                    model=wire.model,
                     payload=payload,
                     code=error.code,
                 )
             raise error
-        if not task_id:
-            raise AmbiguousSubmit(
-                "submit answered without a task_id; the task may exist",
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
-            )
-        return TaskHandle(self.provider, wire.model, wire.route, str(task_id), None)
+        return self.handle_from(
+            wire,
+            payload,
+            "task_id",
+            missing="submit answered without a task_id; the task may exist",
+        )
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         return None  # no key and no listing: never reached (reconcile refuses without a key)
 
     # -- poll -------------------------------------------------------------------------------------
 
-    def _ctx(self, handle: TaskHandle, data: Any, cost: Decimal | None = None) -> dict[str, Any]:
-        return {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "cost": cost,
-            "payload": data,
-        }
-
     async def poll(self, handle: TaskHandle) -> TaskState:
         if handle.route == "v2":
             path = f"{V2_QUERY}/{quote(handle.task_id, safe='')}"
             resp = await self.request("GET", path, model=handle.model, task_id=handle.task_id)
-            return self.v2_state(handle, self._json(resp, handle.model))
+            return self.v2_state(handle, self.json_object(resp, "MiniMax", model=handle.model))
         path = f"{V1_QUERY}?task_id={quote(handle.task_id, safe='')}"
         resp = await self.request("GET", path, model=handle.model, task_id=handle.task_id)
-        data = self._json(resp, handle.model)
+        data = self.json_object(resp, "MiniMax", model=handle.model)
         status = str(data.get("status") or "")
         if not status:
             error = self._base_resp_error(data, model=handle.model, task_id=handle.task_id)
             raise error or TransientProviderError(
-                "MiniMax query answered without a status", **self._ctx(handle, data)
+                "MiniMax query answered without a status", **self.task_context(handle, data)
             )
         if status.lower() == "success":
             return await self._v1_succeeded(handle, data)
@@ -274,28 +238,28 @@ class MiniMaxAdapter(Adapter):
             error = self._base_resp_error(data, model=handle.model, task_id=handle.task_id)
             if error is None:
                 msg = str(data.get("error_message") or "task failed")  # field name [?]
-                error = error_for(200, None, msg, **self._ctx(handle, data))
+                error = error_for(200, None, msg, **self.task_context(handle, data))
             return Failed(handle, raw=data, error=_task_error(error))
         raise TransientProviderError(
-            f"unknown MiniMax status {status!r}", **self._ctx(handle, data)
+            f"unknown MiniMax status {status!r}", **self.task_context(handle, data)
         )
 
     async def _v1_succeeded(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         file_id = data.get("file_id")
         if not file_id:
             raise TransientProviderError(
-                "task succeeded without a file_id", **self._ctx(handle, data)
+                "task succeeded without a file_id", **self.task_context(handle, data)
             )
         path = f"{V1_FILES}/retrieve?file_id={quote(str(file_id), safe='')}"
         resp = await self.request("GET", path, model=handle.model, task_id=handle.task_id)
-        meta = self._json(resp, handle.model)
+        meta = self.json_object(resp, "MiniMax", model=handle.model)
         if error := self._base_resp_error(meta, model=handle.model, task_id=handle.task_id):
             raise error
         file = _dict(meta.get("file"))
         url = file.get("download_url") or file.get("backup_download_url")
         if not url:
             raise TransientProviderError(
-                "file retrieval answered without a download_url", **self._ctx(handle, meta)
+                "file retrieval answered without a download_url", **self.task_context(handle, meta)
             )
         created = file.get("created_at")
         start = float(created) if isinstance(created, int | float) else time.time()
@@ -308,7 +272,7 @@ class MiniMaxAdapter(Adapter):
         usage = _dict(task.get("usage"))
         seconds = usage.get("total_seconds")  # billed seconds; input seconds included [?]
         charge = Decimal(str(seconds)) if isinstance(seconds, int | float) else None
-        ctx = self._ctx(handle, data, charge)
+        ctx = self.task_context(handle, data, charge)
         if status in ("queued", "pending", "submitted"):
             return Queued(handle, raw=data)
         if status in ("running", "processing"):

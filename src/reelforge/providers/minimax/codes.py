@@ -22,6 +22,7 @@ from ..errors import (
     RateLimited,
     TaskFailed,
     TransientProviderError,
+    build_error,
 )
 
 # code → (HTTP status v2 answers with, exception class, the service's message)
@@ -85,10 +86,7 @@ def error_for(
     text = f"{message or 'HTTP ' + str(status)} (MiniMax code {code}, HTTP {status})"
     if cls is RateLimited and "concurren" in (message or "").lower():
         return ConcurrencyLimited(text, code=code, status=status, **ctx)
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, code=code, status=status, **ctx)
-    if cls is ModerationRejected:
-        return ModerationRejected(
-            text, stage=moderation_stage(code), code=code, status=status, **ctx
-        )
-    return cls(text, code=code, status=status, **ctx)
+    stage = moderation_stage(code)
+    return build_error(
+        cls, text, retry_after=retry_after, stage=stage, code=code, status=status, **ctx
+    )

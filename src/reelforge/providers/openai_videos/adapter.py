@@ -104,20 +104,17 @@ class OpenAIVideosAdapter(Adapter):
         model = str(body.get("model") or opts.model_name or request.model)
         source = opts.remix_video_id or ""
         path = f"/videos/{source}/remix" if route == "remix" else "/videos"
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route=route,
-            method="POST",
             path=path,
             body=body,
             # Never sent (the contract has none): it names the fingerprint for reconcile.
             idempotency_key=idempotency_key or fingerprint(route, model, body, source),
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
-    @staticmethod
-    def send_kwargs(wire: WireRequest) -> dict[str, Any]:
+    def send_kwargs(self, wire: WireRequest) -> dict[str, Any]:
         """Remix is JSON; create is always multipart/form-data (a file part when an image)."""
         if wire.route == "remix":
             return {"json": wire.body}
@@ -136,53 +133,18 @@ class OpenAIVideosAdapter(Adapter):
     # -- submit (never retried) ------------------------------------------------------------------
 
     async def submit(self, wire: WireRequest) -> TaskHandle:
-        ctx: dict[str, Any] = {"provider": self.provider, "model": wire.model}
+        """Send once, remembering when (lookup matches videos created since) and whether the
+        outcome was ambiguous (reconcile then refuses to report "none" as settled)."""
         key = wire.idempotency_key or ""
         self._submitted_at[key] = time.time()
-
-        def ambiguous(message: str, **kw: Any) -> AmbiguousSubmit:
+        try:
+            return await super().submit(wire)
+        except AmbiguousSubmit:
             self._ambiguous.add(key)
-            return AmbiguousSubmit(message, idempotency_key=key, **ctx, **kw)
-
-        try:
-            resp = await self.client.request(
-                wire.method,
-                self.base_url + wire.path,
-                headers=self.auth_headers(),
-                **self.send_kwargs(wire),
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise TransientProviderError(f"submit not sent: {exc!r}", **ctx) from exc
-        except httpx.HTTPError as exc:
-            raise ambiguous(
-                f"submit outcome unknown ({exc!r}); reconcile, do not resubmit"
-            ) from exc
-        if resp.status_code >= 500 or resp.status_code == 408:
-            mapped = self.error_from_response(resp, model=wire.model)
-            raise ambiguous(
-                f"submit got HTTP {resp.status_code} ({mapped.message}); the video may exist",
-                payload=mapped.payload,
-                code=mapped.code,
-                status=resp.status_code,
-            )
-        if resp.status_code >= 400:
-            raise self.error_from_response(resp, model=wire.model)
-        try:
-            payload = resp.json()
-        except ValueError as exc:
-            raise ambiguous("submit answered with a body that is not JSON") from exc
-        if not isinstance(payload, dict) or not payload.get("id"):
-            raise ambiguous("submit answered without a video id", payload=payload)
-        return self.parse_submit(wire, payload)
+            raise
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
-        return TaskHandle(
-            provider=self.provider,
-            model=wire.model,
-            route=wire.route,
-            task_id=str(payload["id"]),
-            idempotency_key=wire.idempotency_key,
-        )
+        return self.handle_from(wire, payload, "id", missing="submit answered without a video id")
 
     def error_from_response(
         self, response: httpx.Response, *, model: str = "", task_id: str | None = None
@@ -227,7 +189,7 @@ class OpenAIVideosAdapter(Adapter):
                 if exc.status in (404, 405) and submitted is None:  # a gateway without list
                     return None
                 raise
-            page = self._json(resp, wire.model)
+            page = self.json_object(resp, "the videos API", model=wire.model)
             videos = [v for v in page.get("data") or [] if isinstance(v, dict)]
             for video in videos:
                 if float(video.get("created_at") or 0) < since:
@@ -241,9 +203,7 @@ class OpenAIVideosAdapter(Adapter):
             if float(videos[-1].get("created_at") or 0) < since:
                 break
             after = str(page.get("last_id") or videos[-1].get("id"))
-        if found is None:
-            return None
-        return TaskHandle(self.provider, wire.model, wire.route, str(found["id"]), key)
+        return None if found is None else self.handle_for(wire, str(found["id"]))
 
     async def reconcile(self, wire: WireRequest) -> TaskHandle | None:
         found = await self.lookup(wire)
@@ -259,19 +219,6 @@ class OpenAIVideosAdapter(Adapter):
 
     # -- poll, cancel ----------------------------------------------------------------------------
 
-    def _json(self, resp: httpx.Response, model: str) -> dict[str, Any]:
-        try:
-            payload = resp.json()
-        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
-            raise TransientProviderError(
-                "answer is not JSON", provider=self.provider, model=model
-            ) from exc
-        if not isinstance(payload, dict):
-            raise TransientProviderError(
-                "answer is not a JSON object", provider=self.provider, model=model, payload=payload
-            )
-        return payload
-
     async def poll(self, handle: TaskHandle) -> TaskState:
         try:
             resp = await self.request(
@@ -281,7 +228,7 @@ class OpenAIVideosAdapter(Adapter):
             if exc.status == 404 and handle.task_id in self._canceled:
                 return Canceled(handle)
             raise
-        return self.to_state(handle, self._json(resp, handle.model))
+        return self.to_state(handle, self.json_object(resp, "the videos API", model=handle.model))
 
     def content_url(self, video_id: str, variant: str = "video") -> str:
         return f"{self.base_url}/videos/{video_id}/content?variant={variant}"

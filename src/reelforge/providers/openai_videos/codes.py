@@ -17,6 +17,7 @@ from ..errors import (
     QuotaExceeded,
     RateLimited,
     TransientProviderError,
+    build_error,
 )
 
 CODE_TABLE: dict[str, type[ProviderError]] = {
@@ -113,10 +114,4 @@ def error_for(
     where = f" [param {param}]" if param else ""
     text = f"{message or 'HTTP ' + str(status)}{where} ({detail})"
     kw: dict[str, Any] = {"code": code or etype or None, "status": status, "payload": payload}
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, **kw, **ctx)
-    if cls is ModerationRejected:
-        return ModerationRejected(
-            text, stage="output" if stage == "output" else "input", **kw, **ctx
-        )
-    return cls(text, **kw, **ctx)
+    return build_error(cls, text, retry_after=retry_after, stage=stage, **kw, **ctx)

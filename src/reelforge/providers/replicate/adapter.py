@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
+from .._http import error_payload, retry_after
 from ..base import Adapter
 from ..config import resolve_base_url, resolve_keys
 from ..errors import (
@@ -114,15 +114,13 @@ class ReplicateAdapter(Adapter):
             path, body = "/v1/predictions", {"version": model, "input": inp}
         else:
             path, body = f"/v1/models/{model}/predictions", {"input": inp}
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route="predictions",
-            method="POST",
             path=path,
             body=body,
             idempotency_key=idempotency_key,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     def error_from_response(
@@ -130,17 +128,11 @@ class ReplicateAdapter(Adapter):
     ) -> ProviderError:
         payload: Any = error_payload(response)
         body = payload if isinstance(payload, dict) else {}
-        retry: float | None = None
-        if header := response.headers.get("Retry-After"):
-            try:
-                retry = float(header)
-            except ValueError:
-                retry = None
         return error_for(
             response.status_code,
             str(body.get("title") or ""),
             str(body.get("detail") or ""),
-            retry_after=retry,
+            retry_after=retry_after(response.headers),
             provider=self.provider,
             model=model,
             task_id=task_id,
@@ -158,7 +150,7 @@ class ReplicateAdapter(Adapter):
                 model=wire.model,
                 payload=payload,
             )
-        return TaskHandle(self.provider, wire.model, wire.route, pid, wire.idempotency_key)
+        return self.handle_for(wire, pid)
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         """The newest live prediction of this model with exactly this input, created within the
@@ -201,24 +193,11 @@ class ReplicateAdapter(Adapter):
         resp = await self.request(
             "GET", f"/v1/predictions/{handle.task_id}", model=handle.model, task_id=handle.task_id
         )
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise TransientProviderError(
-                "Replicate answered with a body that is not JSON",
-                provider=self.provider,
-                model=handle.model,
-                task_id=handle.task_id,
-            ) from exc
+        data = self.json_body(resp, "Replicate", model=handle.model, task_id=handle.task_id)
         return self.to_state(handle, data if isinstance(data, dict) else {})
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
-        ctx: dict[str, Any] = {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "payload": data,
-        }
+        ctx = self.task_context(handle, data)
         status = data.get("status")
         if status == "starting":
             return Queued(handle, raw=data)

@@ -14,6 +14,7 @@ from ..errors import (
     QuotaExceeded,
     RateLimited,
     TransientProviderError,
+    build_error,
 )
 
 STATUS_TABLE: dict[int, type[ProviderError]] = {
@@ -58,8 +59,4 @@ def error_for(
     if cls is InvalidRequest and is_moderation(f"{title} {detail}"):
         cls = ModerationRejected
     kw: dict[str, Any] = {"code": title or None, "status": status, **ctx}
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, **kw)
-    if cls is ModerationRejected:
-        return ModerationRejected(text, stage="input", **kw)
-    return cls(text, **kw)
+    return build_error(cls, text, retry_after=retry_after, **kw)

@@ -4,7 +4,6 @@ models follow their model pages [?: research captured model ids, not every schem
 
 from __future__ import annotations
 
-import base64
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -12,11 +11,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...generators.base import ShotRequest
+from .._compose import image_data_uri, round_up_duration
 from ..errors import InvalidRequest
 
 PROVIDER = "replicate"
 DEFAULT_MODEL = "google/veo-3.1"
-IMAGE_LIMIT = 20 * 1024 * 1024
+IMAGE_LIMIT_MB = 20
 ASPECTS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0}
 
 
@@ -33,32 +33,11 @@ class ReplicateOptions(BaseModel):
 
 
 def data_uri(path: Path, model: str) -> str:
-    data = Path(path).read_bytes()
-    if len(data) > IMAGE_LIMIT:
-        raise InvalidRequest(f"{path} is over 20 MB", provider=PROVIDER, model=model)
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        mime = "image/png"
-    elif data.startswith(b"\xff\xd8\xff"):
-        mime = "image/jpeg"
-    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        mime = "image/webp"
-    else:
-        raise InvalidRequest(f"{path}: not PNG, JPEG or WebP", provider=PROVIDER, model=model)
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return image_data_uri(path, model, provider=PROVIDER, limit_mb=IMAGE_LIMIT_MB)
 
 
 def _fit(seconds: float, allowed: list[int], model: str, warnings: list[str]) -> int:
-    want = math.ceil(seconds - 1e-9)
-    fits = [d for d in allowed if d >= want]
-    if not fits:
-        raise InvalidRequest(
-            f"{seconds:.2f} s is longer than {model} can make ({allowed[-1]} s)",
-            provider=PROVIDER,
-            model=model,
-        )
-    if fits[0] != seconds:
-        warnings.append(f"duration {seconds:.2f} s sent as {fits[0]} s")
-    return fits[0]
+    return round_up_duration(seconds, allowed, model, warnings, provider=PROVIDER)
 
 
 def _aspect(request: ShotRequest, allowed: tuple[str, ...]) -> str:

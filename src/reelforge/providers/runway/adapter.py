@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
+from .._http import error_payload, retry_after
 from ..base import Adapter
-from ..errors import AmbiguousSubmit, OutputExpired, ProviderError, TransientProviderError
+from ..errors import ProviderError, TransientProviderError
 from ..state import (
     Canceled,
     Failed,
@@ -87,15 +87,13 @@ class RunwayAdapter(Adapter):
         such field, so the wire carries None (ensure_submitted then always submits once)."""
         opts = RunwayOptions.model_validate(dict(options or {}))
         route, body, warnings = build_body(request, opts)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=body["model"],
             route=route,
-            method="POST",
             path=f"/v1/{route}",
             body=body,
             idempotency_key=None,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     # -- errors -----------------------------------------------------------------------------------
@@ -113,50 +111,26 @@ class RunwayAdapter(Adapter):
                 first = issues[0] if isinstance(issues[0], dict) else {}
                 where = ".".join(str(p) for p in first.get("path", []))
                 message += f": {where} {first.get('message', '')}".rstrip()
-        retry = response.headers.get("Retry-After")
-        try:
-            retry_after = float(retry) if retry else None
-        except ValueError:
-            retry_after = None
         return http_error(
             response.status_code,
             message,
-            retry_after=retry_after,
+            retry_after=retry_after(response.headers),
             provider=self.provider,
             model=model,
             task_id=task_id,
             payload=payload,
         )
 
-    def _json(self, resp: httpx.Response, model: str) -> dict[str, Any]:
-        try:
-            data = resp.json()
-        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
-            raise TransientProviderError(
-                "Runway answered with a body that is not JSON", provider=self.provider, model=model
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                "Runway answered without a JSON object",
-                provider=self.provider,
-                model=model,
-                payload=data,
-            )
-        return data
-
     # -- submit -----------------------------------------------------------------------------------
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
-        task_id = payload.get("id") if isinstance(payload, dict) else None
-        if not task_id:
-            raise AmbiguousSubmit(
-                "submit answered without a task id; the task may exist (Runway has no key to "
-                "look it up by: check the dashboard before resubmitting)",
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
-            )
-        return TaskHandle(self.provider, wire.model, wire.route, str(task_id), None)
+        return self.handle_from(
+            wire,
+            payload,
+            "id",
+            missing="submit answered without a task id; the task may exist (Runway has no key "
+            "to look it up by: check the dashboard before resubmitting)",
+        )
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
         """Never reached (no idempotency key on the wire; base.reconcile raises Unsupported)."""
@@ -168,7 +142,7 @@ class RunwayAdapter(Adapter):
         resp = await self.request(
             "GET", f"{TASKS}/{handle.task_id}", model=handle.model, task_id=handle.task_id
         )
-        return self.to_state(handle, self._json(resp, handle.model))
+        return self.to_state(handle, self.json_object(resp, "Runway", model=handle.model))
 
     async def cancel(self, handle: TaskHandle) -> None:
         """Cancel a live task. A finished one is left alone: DELETE on it erases the task and
@@ -185,26 +159,14 @@ class RunwayAdapter(Adapter):
 
     async def download(self, state: Succeeded, dest_dir: Path) -> list[Path]:
         """Download; if the URLs have expired, fetch the task again once for fresh ones."""
-        try:
-            return await super().download(state, dest_dir)
-        except OutputExpired:
-            fresh = await self.poll(state.handle)
-            if not isinstance(fresh, Succeeded):
-                raise
-            return await super().download(fresh, dest_dir)
+        return await self.download_refreshed(state, dest_dir)
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         status = str(data.get("status", "")).upper()
         cost = data.get("cost")
         credits = cost.get("credits") if isinstance(cost, dict) else None
         charge = Decimal(str(credits)) if isinstance(credits, int | float) else None
-        ctx: dict[str, Any] = {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "cost": charge,
-            "payload": data,
-        }
+        ctx = self.task_context(handle, data, charge)
         if status in ("PENDING", "THROTTLED"):  # THROTTLED: queued behind the concurrency cap
             return Queued(handle, raw=data)
         if status == "RUNNING":

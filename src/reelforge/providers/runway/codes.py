@@ -20,6 +20,7 @@ from ..errors import (
     TaskExpired,
     TaskFailed,
     TransientProviderError,
+    build_error,
 )
 
 # HTTP status → exception class (Runway sends no numeric error codes).
@@ -81,16 +82,10 @@ def http_error(
     if status in (400, 402, 403) and any(w in message.lower() for w in QUOTA_WORDS):
         cls = QuotaExceeded
     text = f"{message or 'HTTP ' + str(status)} (Runway HTTP {status})"
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, status=status, **ctx)
-    return cls(text, status=status, **ctx)
+    return build_error(cls, text, retry_after=retry_after, status=status, **ctx)
 
 
 def failure_error(code: str | None, message: str, **ctx: Any) -> ProviderError:
     cls, stage = failure_entry(code)
     text = f"{message or 'task failed'} (Runway failureCode {code})" if code else message
-    if cls is ModerationRejected:
-        return ModerationRejected(
-            text, stage="output" if stage == "output" else "input", code=code, **ctx
-        )
-    return cls(text or "task failed", code=code, **ctx)
+    return build_error(cls, text or "task failed", stage=stage or "input", code=code, **ctx)

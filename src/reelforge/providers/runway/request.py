@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ...generators.base import ShotRequest
+from .._compose import spoken_prompt
 from ..errors import InvalidRequest
 from .models import (
     DEFAULT_MODEL,
@@ -101,17 +102,6 @@ def wire_duration(spec: ModelSpec, model: str, seconds: float, warnings: list[st
     return fits[0]
 
 
-def _prompt(request: ShotRequest, audio: bool) -> str:
-    prompt = request.prompt
-    if request.camera not in ("", "static"):
-        prompt += f" Camera: {request.camera.replace('_', ' ')}."
-    if audio:
-        lines = " ".join(f'{line.speaker} says: "{line.text}"' for line in request.dialogue)
-        sound = f"Sound: {request.sound}." if request.sound else ""
-        prompt = " ".join(p for p in (prompt, lines, sound) if p)
-    return prompt.strip()
-
-
 def _route(spec: ModelSpec, model: str, has_video: bool, has_first: bool) -> str:
     if has_video:
         if not spec.v2v:
@@ -186,7 +176,7 @@ def build_body(
         if options.sound:
             warnings.append(f"{model} makes no sound; sound dropped")
         audio = False
-    text = _prompt(request, audio)
+    text = spoken_prompt(request, audio)
     if utf16_len(text) > spec.max_prompt:
         raise _bad(
             f"prompt is {utf16_len(text)} UTF-16 units; {model} takes {spec.max_prompt}", model

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
+from .._http import error_payload, retry_after
 from ..base import Adapter
 from ..errors import (
     AmbiguousSubmit,
@@ -110,15 +110,13 @@ class SeedanceAdapter(Adapter):
         no such field, so the wire carries None and reconciliation goes by fingerprint."""
         opts = SeedanceOptions.model_validate(dict(options or {}))
         body, warnings = build_body(request, opts)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=body["model"],
             route=ROUTE,
-            method="POST",
             path=TASKS,
             body=body,
             idempotency_key=None,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     # -- errors -----------------------------------------------------------------------------------
@@ -133,52 +131,23 @@ class SeedanceAdapter(Adapter):
         else:  # relays sometimes answer with a top-level message
             code = None
             message = payload.get("message", "") if isinstance(payload, dict) else ""
-        retry = response.headers.get("Retry-After")
-        try:
-            retry_after = float(retry) if retry else None
-        except ValueError:
-            retry_after = None
         return error_for(
             response.status_code,
             str(code) if code else None,
             str(message),
-            retry_after=retry_after,
+            retry_after=retry_after(response.headers),
             provider=self.provider,
             model=model,
             task_id=task_id,
             payload=payload,
         )
 
-    def _json(self, resp: httpx.Response, model: str) -> dict[str, Any]:
-        try:
-            data = resp.json()
-        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
-            raise TransientProviderError(
-                "Seedance answered with a body that is not JSON",
-                provider=self.provider,
-                model=model,
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                "Seedance answered without a JSON object",
-                provider=self.provider,
-                model=model,
-                payload=data,
-            )
-        return data
-
     # -- submit and reconcile ---------------------------------------------------------------------
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
-        task_id = payload.get("id") if isinstance(payload, dict) else None
-        if not task_id:
-            raise AmbiguousSubmit(
-                "submit answered without a task id; the task may exist",
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
-            )
-        return TaskHandle(self.provider, wire.model, wire.route, str(task_id), None)
+        return self.handle_from(
+            wire, payload, "id", missing="submit answered without a task id; the task may exist"
+        )
 
     async def submit(self, wire: WireRequest) -> TaskHandle:
         """Send once; on an ambiguous outcome, try to find the task by fingerprint."""
@@ -195,11 +164,10 @@ class SeedanceAdapter(Adapter):
                 raise exc from None
             if found is not None:
                 return found
-            raise AmbiguousSubmit(
+            raise self.ambiguous(
+                wire,
                 f"{exc.message}; no task created since the submit matches this request, so it "
                 "may or may not exist: check the console before resubmitting",
-                provider=self.provider,
-                model=wire.model,
                 payload=exc.payload,
                 code=exc.code,
                 status=exc.status,
@@ -254,19 +222,18 @@ class SeedanceAdapter(Adapter):
                 await asyncio.sleep(self.reconcile_delay)
             query = urlencode({"page_num": 1, "page_size": 100, "filter.model": wire.model})
             resp = await self.request("GET", f"{TASKS}?{query}", model=wire.model)
-            items = self._json(resp, wire.model).get("items") or []
+            items = self.json_object(resp, "Seedance", model=wire.model).get("items") or []
             found = [i for i in items if isinstance(i, dict) and self.matches(wire, i, since)]
             if len(found) > 1:
                 ids = ", ".join(str(i.get("id")) for i in found)
-                raise AmbiguousSubmit(
+                raise self.ambiguous(
+                    wire,
                     f"{len(found)} recent tasks match this request ({ids}); cannot tell which "
                     "is ours",
-                    provider=self.provider,
-                    model=wire.model,
                     payload=found,
                 )
             if found:
-                return TaskHandle(self.provider, wire.model, wire.route, str(found[0]["id"]))
+                return self.handle_for(wire, str(found[0]["id"]))
         return None
 
     # -- poll and cancel --------------------------------------------------------------------------
@@ -275,7 +242,7 @@ class SeedanceAdapter(Adapter):
         resp = await self.request(
             "GET", f"{TASKS}/{handle.task_id}", model=handle.model, task_id=handle.task_id
         )
-        return self.to_state(handle, self._json(resp, handle.model))
+        return self.to_state(handle, self.json_object(resp, "Seedance", model=handle.model))
 
     async def cancel(self, handle: TaskHandle) -> None:
         """Cancel a queued task. A running one cannot be stopped (Unsupported); a finished one
@@ -299,13 +266,7 @@ class SeedanceAdapter(Adapter):
         usage = data.get("usage") or {}
         tokens = usage.get("completion_tokens") if isinstance(usage, dict) else None
         charge = Decimal(str(tokens)) if isinstance(tokens, int | float) else None
-        ctx: dict[str, Any] = {
-            "provider": self.provider,
-            "model": handle.model,
-            "task_id": handle.task_id,
-            "cost": charge,
-            "payload": data,
-        }
+        ctx = self.task_context(handle, data, charge)
         if status in ("queued", "pending", "submitted"):
             return Queued(handle, raw=data)
         if status in ("running", "processing"):

@@ -18,6 +18,7 @@ from ..errors import (
     QuotaExceeded,
     RateLimited,
     TransientProviderError,
+    build_error,
 )
 
 # code → (documented HTTP status, exception class)
@@ -113,9 +114,7 @@ def error_for(
 ) -> ProviderError:
     cls = class_for_code(code) or class_for_status(status)
     text = f"{message or 'HTTP ' + str(status)} (Seedance code {code}, HTTP {status})"
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, code=code, status=status, **ctx)
-    if cls is ModerationRejected:
-        stage = moderation_stage(code)
-        return ModerationRejected(text, stage=stage, code=code, status=status, **ctx)
-    return cls(text, code=code, status=status, **ctx)
+    stage = moderation_stage(code)
+    return build_error(
+        cls, text, retry_after=retry_after, stage=stage, code=code, status=status, **ctx
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ...generators.base import ShotRequest
+from .._compose import spoken_prompt
 from ..errors import InvalidRequest
 from .models import DEFAULT_MODEL, MODELS, RESOLUTIONS, ModelSpec, nearest_ratio
 from .options import SeedanceOptions
@@ -117,17 +118,6 @@ def _frames_and_refs(
     return frames, references
 
 
-def _prompt(request: ShotRequest, audio: bool) -> str:
-    prompt = request.prompt
-    if request.camera not in ("", "static"):
-        prompt += f" Camera: {request.camera.replace('_', ' ')}."
-    if audio:
-        lines = " ".join(f'{line.speaker} says: "{line.text}"' for line in request.dialogue)
-        sound = f"Sound: {request.sound}." if request.sound else ""
-        prompt = " ".join(p for p in (prompt, lines, sound) if p)
-    return prompt.strip()
-
-
 def build_body(request: ShotRequest, options: SeedanceOptions) -> tuple[dict[str, Any], list[str]]:
     """The JSON body and adjustment warnings."""
     warnings: list[str] = []
@@ -141,7 +131,7 @@ def build_body(request: ShotRequest, options: SeedanceOptions) -> tuple[dict[str
     if audio and not spec.audio:
         warnings.append(f"{model} makes no sound; sound dropped")
         audio = False
-    text = _prompt(request, audio)
+    text = spoken_prompt(request, audio)
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     if not content and not frames:
         raise _bad("a prompt is required without a first frame", model)

@@ -10,22 +10,20 @@ returns. Veo has no cancel either (:class:`Unsupported`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
 
 from ...generators.base import ShotRequest
-from .._http import error_payload
+from .._http import error_payload, retry_after
 from ..base import Adapter
-from ..config import resolve_base_url, resolve_keys
+from ..config import ApiKeyCredentials, resolve_base_url
 from ..errors import (
     AmbiguousSubmit,
     ModerationRejected,
     ProviderError,
     TaskFailed,
-    TransientProviderError,
     Unsupported,
 )
 from ..state import (
@@ -52,20 +50,11 @@ NO_RECONCILE = (
 )
 
 
-@dataclass(frozen=True)
-class GeminiCredentials:
-    api_key: str
+class GeminiCredentials(ApiKeyCredentials):
+    """A Gemini API key, sent as ``x-goog-api-key``."""
 
-    def __post_init__(self) -> None:
-        if not self.api_key:
-            raise ValueError("GeminiCredentials needs an api_key")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> GeminiCredentials:
-        return cls(resolve_keys(KEY_NAME, KEY_ENV_OPTIONS, env)["GEMINI_API_KEY"])
-
-    def __repr__(self) -> str:  # never print secrets in logs or tracebacks
-        return "GeminiCredentials(api_key=***)"
+    key_name: ClassVar[str] = KEY_NAME
+    key_env_options: ClassVar[tuple[tuple[str, ...], ...]] = KEY_ENV_OPTIONS
 
 
 class VeoAdapter(Adapter):
@@ -74,6 +63,7 @@ class VeoAdapter(Adapter):
     billing_unit: ClassVar[str] = "usd"  # Google reports no charge; the catalogue prices it
     can_cancel: ClassVar[bool] = False
     poll_interval: ClassVar[float] = 10.0  # the SDK's documented example
+    no_reconcile: ClassVar[str] = NO_RECONCILE
 
     def __init__(
         self,
@@ -106,15 +96,13 @@ class VeoAdapter(Adapter):
         model, body, warnings = build_body(request, opts)
         if idempotency_key:
             warnings.append("Veo has no idempotency key; a re-run submits a new operation")
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route="predictLongRunning",
-            method="POST",
             path=f"/{API_VERSION}/models/{model}:predictLongRunning",
             body=body,
             idempotency_key=None,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     # -- errors ---------------------------------------------------------------------------------
@@ -126,12 +114,8 @@ class VeoAdapter(Adapter):
         err = payload.get("error") if isinstance(payload, dict) else None
         err = err if isinstance(err, dict) else {}
         retry = retry_delay(err.get("details"))
-        header = response.headers.get("Retry-After")
-        if retry is None and header:
-            try:
-                retry = float(header)
-            except ValueError:
-                retry = None
+        if retry is None:
+            retry = retry_after(response.headers)
         return error_for(
             response.status_code,
             str(err["status"]) if err.get("status") else None,
@@ -151,29 +135,20 @@ class VeoAdapter(Adapter):
         try:
             return await super().submit(wire)
         except AmbiguousSubmit as exc:
-            raise AmbiguousSubmit(
-                f"{exc.message.split('; reconcile by key')[0]}. {NO_RECONCILE}",
-                idempotency_key=None,
-                provider=self.provider,
-                model=wire.model,
-                payload=exc.payload,
-                code=exc.code,
-                status=exc.status,
-            ) from exc
+            raise self.unreconcilable(exc, wire, self.no_reconcile) from exc
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
         name = payload.get("name") if isinstance(payload, dict) else None
         if not isinstance(name, str) or not name:
-            raise AmbiguousSubmit(
-                f"submit answered without an operation name. {NO_RECONCILE}",
-                provider=self.provider,
-                model=wire.model,
+            raise self.ambiguous(
+                wire,
+                f"submit answered without an operation name. {self.no_reconcile}",
                 payload=payload,
             )
-        return TaskHandle(self.provider, wire.model, wire.route, name)
+        return self.handle_for(wire, name)
 
     async def lookup(self, wire: WireRequest) -> TaskHandle | None:
-        raise Unsupported(NO_RECONCILE, provider=self.provider, model=wire.model)
+        raise Unsupported(self.no_reconcile, provider=self.provider, model=wire.model)
 
     async def cancel(self, handle: TaskHandle) -> None:
         raise Unsupported(
@@ -201,24 +176,9 @@ class VeoAdapter(Adapter):
 
     def _operation(self, resp: httpx.Response, handle: TaskHandle, who: str) -> dict[str, Any]:
         """The operation object of a poll answer; anything else is worth asking again."""
-        try:
-            data = resp.json()
-        except ValueError as exc:  # a proxy's HTML page on a 200: try again later
-            raise TransientProviderError(
-                f"{who} answered with a body that is not JSON",
-                provider=self.provider,
-                model=handle.model,
-                task_id=handle.task_id,
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                f"{who} answered without an operation object",
-                provider=self.provider,
-                model=handle.model,
-                task_id=handle.task_id,
-                payload=data,
-            )
-        return data
+        return self.json_object(
+            resp, who, model=handle.model, task_id=handle.task_id, what="an operation object"
+        )
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         """``done`` is the only state Google reports: not done is Running; done carries either

@@ -20,6 +20,7 @@ from ..errors import (
     RateLimited,
     TransientProviderError,
     Unsupported,
+    build_error,
 )
 
 STATUS_TABLE: dict[str, type[ProviderError]] = {
@@ -125,8 +126,4 @@ def error_for(
     where = ", ".join(p for p in (status, f"HTTP {http_status}" if http_status else "") if p)
     text = f"{message or status or 'HTTP ' + str(http_status)} ({where})"
     kw: dict[str, Any] = {"code": status, "status": http_status, **ctx}
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, **kw)
-    if cls is ModerationRejected:
-        return ModerationRejected(text, stage="output" if stage == "output" else "input", **kw)
-    return cls(text, **kw)
+    return build_error(cls, text, retry_after=retry_after, stage=stage, **kw)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ...generators.base import ShotRequest
+from .._compose import round_up_duration, spoken_prompt
 from ..errors import InvalidRequest
 from .options import VeoOptions
 
@@ -43,17 +44,7 @@ def allowed_durations(model: str) -> tuple[int, ...]:
 def wire_duration(model: str, seconds: float, warnings: list[str]) -> int:
     """Round the shot *up* to a duration Veo makes (the editor trims); an int on the wire."""
     allowed = allowed_durations(model)
-    want = math.ceil(seconds - 1e-9)
-    fits = [d for d in allowed if d >= want]
-    if not fits:
-        raise InvalidRequest(
-            f"{seconds:.2f} s is longer than {model} can make ({allowed[-1]} s)",
-            provider=PROVIDER,
-            model=model,
-        )
-    if fits[0] != seconds:
-        warnings.append(f"duration {seconds:.2f} s sent as {fits[0]} s")
-    return fits[0]
+    return round_up_duration(seconds, allowed, model, warnings, provider=PROVIDER)
 
 
 def nearest_aspect(width: int, height: int) -> str:
@@ -93,12 +84,7 @@ def image_field(path: Path, model: str) -> dict[str, str]:
 
 def compose_prompt(request: ShotRequest) -> str:
     """Veo has no camera or dialogue parameters: both are written into the prompt."""
-    prompt = request.prompt
-    if request.camera not in ("", "static"):
-        prompt += f" Camera: {request.camera.replace('_', ' ')}."
-    lines = " ".join(f'{line.speaker} says: "{line.text}"' for line in request.dialogue)
-    extra = " ".join(p for p in (lines, f"Sound: {request.sound}." if request.sound else "") if p)
-    return f"{prompt} {extra}".strip()
+    return spoken_prompt(request, audio=True)
 
 
 def build_body(request: ShotRequest, options: VeoOptions) -> tuple[str, dict[str, Any], list[str]]:

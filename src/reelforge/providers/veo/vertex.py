@@ -29,7 +29,6 @@ from .._http import download_file, safe_name, same_origin
 from ..base import Adapter
 from ..config import resolve_base_url, resolve_keys
 from ..errors import (
-    AmbiguousSubmit,
     AuthError,
     InvalidRequest,
     MissingKey,
@@ -136,6 +135,7 @@ class VertexVeoAdapter(VeoAdapter):
     provider: ClassVar[str] = "google"
     default_base_url: ClassVar[str] = default_host(DEFAULT_LOCATION)
     poll_interval: ClassVar[float] = 10.0
+    no_reconcile: ClassVar[str] = NO_RECONCILE  # submit and lookup are Veo's, with this text
 
     def __init__(
         self,
@@ -176,15 +176,13 @@ class VertexVeoAdapter(VeoAdapter):
             )
         if idempotency_key:
             warnings.append("Vertex has no idempotency key; a re-run submits a new operation")
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route="predictLongRunning",
-            method="POST",
             path=f"/{API_VERSION}/{self.vertex.model_resource(model)}:predictLongRunning",
             body=body,
             idempotency_key=None,
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
     def error_from_response(
@@ -207,35 +205,15 @@ class VertexVeoAdapter(VeoAdapter):
             )
         return exc
 
-    # -- submit, lookup, cancel -----------------------------------------------------------------
-
-    async def submit(self, wire: WireRequest) -> TaskHandle:
-        try:
-            return await Adapter.submit(self, wire)
-        except AmbiguousSubmit as exc:
-            raise AmbiguousSubmit(
-                f"{exc.message.split('; reconcile by key')[0]}. {NO_RECONCILE}",
-                idempotency_key=None,
-                provider=self.provider,
-                model=wire.model,
-                payload=exc.payload,
-                code=exc.code,
-                status=exc.status,
-            ) from exc
+    # -- submit, cancel ---------------------------------------------------------------------------
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
         name = payload.get("name") if isinstance(payload, dict) else None
         if not isinstance(name, str) or "/operations/" not in name:
-            raise AmbiguousSubmit(
-                f"submit answered without an operation name. {NO_RECONCILE}",
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
+            raise self.ambiguous(
+                wire, f"submit answered without an operation name. {NO_RECONCILE}", payload=payload
             )
-        return TaskHandle(self.provider, wire.model, wire.route, name)
-
-    async def lookup(self, wire: WireRequest) -> TaskHandle | None:
-        raise Unsupported(NO_RECONCILE, provider=self.provider, model=wire.model)
+        return self.handle_for(wire, name)
 
     async def cancel(self, handle: TaskHandle) -> None:
         raise Unsupported(

@@ -23,18 +23,12 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import ValidationError
 
 from ...generators.base import ShotRequest
-from ..base import Adapter
+from .._http import retry_after
+from ..base import InProcessLookup
 from ..config import resolve_keys
-from ..errors import (
-    AmbiguousSubmit,
-    InvalidRequest,
-    ModerationRejected,
-    ProviderError,
-    TransientProviderError,
-)
+from ..errors import ModerationRejected, ProviderError, TransientProviderError
 from ..state import (
     Expired,
     Failed,
@@ -46,7 +40,7 @@ from ..state import (
     TaskState,
     WireRequest,
 )
-from .codes import error_for, job_error, retry_after
+from .codes import error_for, job_error
 from .options import XaiOptions
 from .request import PATHS, build_body
 
@@ -71,13 +65,17 @@ def ticks_to_usd(ticks: Any) -> Decimal | None:
     return (value / TICKS_PER_USD).normalize() if value else Decimal(0)
 
 
-class XaiAdapter(Adapter):
+class XaiAdapter(InProcessLookup):
     provider: ClassVar[str] = "xai"
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     key_env: ClassVar[tuple[tuple[str, ...], ...]] = KEY_ENV_OPTIONS
     billing_unit: ClassVar[str] = "usd"  # exact, from usage.cost_in_usd_ticks
     can_cancel: ClassVar[bool] = False  # no cancel endpoint: Adapter.cancel raises Unsupported
     poll_interval: ClassVar[float] = 5.0  # vercel/ai polls every 5 s; the SDK every 1 s
+    no_reconcile: ClassVar[str] = (
+        "xAI has no idempotency key and no job listing: an ambiguous submit cannot be "
+        "reconciled; check the xAI console before resubmitting"
+    )
 
     def __init__(
         self,
@@ -91,8 +89,6 @@ class XaiAdapter(Adapter):
         # Resolve the key first: a missing key should fail before any client is opened.
         self.api_key = api_key or next(iter(resolve_keys(self.provider, self.key_env).values()))
         super().__init__(base_url=base_url, client=client, transport=transport, timeout=timeout)
-        self._submitted: dict[str, str] = {}  # idempotency key → request_id (this process)
-        self._ambiguous: set[str] = set()
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"}
@@ -106,56 +102,25 @@ class XaiAdapter(Adapter):
         *,
         idempotency_key: str | None = None,
     ) -> WireRequest:
-        try:
-            opts = XaiOptions.model_validate(dict(options or {}))
-        except ValidationError as exc:
-            raise InvalidRequest(
-                f"bad xAI options: {exc}", provider=self.provider, model=request.model
-            ) from exc
+        opts = self.parse_options(XaiOptions, options, model=request.model, label="xAI")
         model, op, body, warnings = build_body(request, opts)
-        return WireRequest(
-            provider=self.provider,
+        return self.wire_post(
             model=model,
             route=op,
-            method="POST",
             path=PATHS[op],
             body=body,
             idempotency_key=idempotency_key,  # never sent: xAI has none
-            warnings=tuple(warnings),
+            warnings=warnings,
         )
 
-    # -- submit (never retried) ------------------------------------------------------------------
-
-    async def submit(self, wire: WireRequest) -> TaskHandle:
-        key = wire.idempotency_key
-        try:
-            handle = await super().submit(wire)
-        except AmbiguousSubmit:
-            if key:
-                self._ambiguous.add(key)
-            raise
-        if key:
-            self._submitted[key] = handle.task_id
-        return handle
+    # -- submit (never retried; InProcessLookup remembers it) ------------------------------------
 
     def parse_submit(self, wire: WireRequest, payload: Any) -> TaskHandle:
-        request_id = payload.get("request_id") if isinstance(payload, dict) else None
-        if not request_id:
-            if wire.idempotency_key:
-                self._ambiguous.add(wire.idempotency_key)
-            raise AmbiguousSubmit(
-                "submit answered without a request_id; the job may exist",
-                idempotency_key=wire.idempotency_key,
-                provider=self.provider,
-                model=wire.model,
-                payload=payload,
-            )
-        return TaskHandle(
-            provider=self.provider,
-            model=wire.model,
-            route=wire.route,
-            task_id=str(request_id),
-            idempotency_key=wire.idempotency_key,
+        return self.handle_from(
+            wire,
+            payload,
+            "request_id",
+            missing="submit answered without a request_id; the job may exist",
         )
 
     def error_from_response(
@@ -174,26 +139,6 @@ class XaiAdapter(Adapter):
             task_id=task_id,
         )
 
-    # -- reconcile: in-process only ---------------------------------------------------------------
-
-    async def lookup(self, wire: WireRequest) -> TaskHandle | None:
-        request_id = self._submitted.get(wire.idempotency_key or "")
-        if request_id is None:
-            return None
-        return TaskHandle(self.provider, wire.model, wire.route, request_id, wire.idempotency_key)
-
-    async def reconcile(self, wire: WireRequest) -> TaskHandle | None:
-        found = await self.lookup(wire)
-        if found is None and (wire.idempotency_key or "") in self._ambiguous:
-            raise AmbiguousSubmit(
-                "xAI has no idempotency key and no job listing: an ambiguous submit cannot be "
-                "reconciled; check the xAI console before resubmitting",
-                idempotency_key=wire.idempotency_key,
-                provider=self.provider,
-                model=wire.model,
-            )
-        return found
-
     # -- poll ------------------------------------------------------------------------------------
 
     async def poll(self, handle: TaskHandle) -> TaskState:
@@ -202,17 +147,7 @@ class XaiAdapter(Adapter):
         )
         if resp.status_code == 202 and not resp.content.strip():
             return Queued(handle)  # a port reads HTTP 202 (maybe empty) as pending [3P] [?]
-        try:
-            data = resp.json()
-        except ValueError as exc:
-            raise TransientProviderError(
-                "poll answer is not JSON", provider=self.provider, model=handle.model
-            ) from exc
-        if not isinstance(data, dict):
-            raise TransientProviderError(
-                "poll answer is not an object", provider=self.provider, model=handle.model
-            )
-        return self.to_state(handle, data)
+        return self.to_state(handle, self.json_object(resp, "xAI", model=handle.model))
 
     def to_state(self, handle: TaskHandle, data: dict[str, Any]) -> TaskState:
         status = str(data.get("status") or "").lower()

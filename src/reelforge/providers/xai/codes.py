@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from ..errors import (
     AuthError,
     ConcurrencyLimited,
@@ -25,6 +23,7 @@ from ..errors import (
     RateLimited,
     TaskFailed,
     TransientProviderError,
+    build_error,
 )
 
 # The gRPC status behind an HTTP error (description and slug spellings).
@@ -81,14 +80,6 @@ def class_for_status(status: int) -> type[ProviderError]:
     return ProviderError
 
 
-def retry_after(headers: httpx.Headers) -> float | None:
-    value = headers.get("retry-after")
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
-
-
 def error_parts(payload: Any) -> tuple[str, str]:
     """(code, message) from ``{code, error}``, tolerating ``{error: {code, message}}`` relays."""
     if not isinstance(payload, dict):
@@ -119,11 +110,7 @@ def error_for(
         cls = QuotaExceeded
     text = f"{message or 'HTTP ' + str(status)} ({code + ', ' if code else ''}HTTP {status})"
     kw: dict[str, Any] = {"code": code or None, "status": status, "payload": payload}
-    if cls is RateLimited:
-        return RateLimited(text, retry_after=retry_after, **kw, **ctx)
-    if cls is ModerationRejected:
-        return ModerationRejected(text, stage="input", **kw, **ctx)
-    return cls(text, **kw, **ctx)
+    return build_error(cls, text, retry_after=retry_after, **kw, **ctx)
 
 
 def job_error(error: Any, **ctx: Any) -> ProviderError:
