@@ -23,7 +23,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -37,8 +37,11 @@ from reelforge.generators.base import ElementRef, ShotRequest
 from reelforge.generators.remote import ADAPTERS, RemoteGenerator, has_adapter, idempotency_key
 from reelforge.media.probe import MediaInfo, probe
 from reelforge.providers import (
+    AmbiguousSubmit,
     InvalidRequest,
+    ModerationRejected,
     ProviderError,
+    RateLimited,
     Succeeded,
     TaskHandle,
     TaskState,
@@ -100,6 +103,41 @@ class ErrorRow:
     only: Callable[[Route], bool] = _always
     once: bool = False
 
+    # The rows every family has, each family with its own fault:
+
+    @classmethod
+    def after_create(
+        cls, label: str, fault: Any, expect: type[ProviderError] | None = AmbiguousSubmit
+    ) -> ErrorRow:
+        """The ambiguous submit: the task is created, then ``fault`` answers the POST."""
+        return cls(f"{label} after create", replace(fault, after_create=True), expect)
+
+    @classmethod
+    def submit_timeout(
+        cls, fault: Any, expect: type[ProviderError] | None = AmbiguousSubmit
+    ) -> ErrorRow:
+        """The client timeout on a submit: ``fault`` (any status) answers 0.8 s after the task
+        is created, past the adapter's 0.3 s timeout; adapter-wide, so once per family."""
+        late = replace(fault, after_create=True, delay=0.8)
+        return cls("submit timeout", late, expect, timeout=0.3, once=True)
+
+    @classmethod
+    def rate_limited(
+        cls,
+        name: str,
+        fault: Any,
+        *,
+        at: Literal["submit", "poll"] = "submit",
+        only: Callable[[Route], bool] = _always,
+    ) -> ErrorRow:
+        """A rate limit: RateLimited, carrying the delay the fault asks for (``retry_after``, or
+        a Google ``retry_delay``) as its ``retry_after``, or none."""
+        seconds = getattr(fault, "retry_after", None)
+        if seconds is None:
+            seconds = getattr(fault, "retry_delay", None)
+        retry = None if seconds is None else float(seconds)
+        return cls(name, fault, RateLimited, at=at, retry_after=retry, only=only)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -113,6 +151,11 @@ class Outcome:
     prompt: str = ""
     mutate: Callable[[Any, TaskHandle], None] | None = None
     only: Callable[[Route], bool] = _always
+
+    @classmethod
+    def late_moderation(cls, name: str) -> Outcome:
+        """A prompt with the sandboxes' shared late-blocked word: the output is moderated away."""
+        return cls(name, ModerationRejected, "output", prompt="a contraband crate")
 
 
 Evidence = Callable[[WireRequest, str], Any]
@@ -161,6 +204,50 @@ class Profile:
             if name == what and fnmatch.fnmatchcase(route.id, pattern or "*"):
                 return reason
         return None
+
+
+# -- the pieces most profiles share ------------------------------------------------------------
+
+
+def never(route: Route) -> bool:
+    """For ``reports_charge`` / ``drops``: no route of the family does it."""
+    return False
+
+
+def zero_url_ttl(sbx: Any) -> contextlib.AbstractContextManager[None]:
+    """For ``stale_fresh_urls``: output URLs that expire at once (the sandbox signs fresh ones
+    on every read)."""
+    return override(sbx.config, url_ttl=0.0)
+
+
+Paths = str | tuple[str, ...] | None  # a wire path (see find), alternatives, or none
+
+
+def wire_paths(
+    *,
+    first_frame: Paths,
+    last_frame: Paths = None,
+    reference_images: Paths = None,
+    audio: str | None = None,
+    seed: str | None = None,
+) -> Evidence:
+    """Evidence read at fixed paths of the wire body: a frame is there when any of its paths
+    holds a value, references are counted, audio and seed are the values sent (None: the
+    family has no such field)."""
+
+    def found(body: Any, paths: Paths) -> list[Any]:
+        alternatives = (paths,) if isinstance(paths, str) else paths or ()
+        return [v for path in alternatives for v in find(body, path)]
+
+    def evidence(wire: WireRequest, what: str) -> Any:
+        if what in ("first_frame", "last_frame"):
+            return bool(found(wire.body, first_frame if what == "first_frame" else last_frame))
+        if what == "reference_images":
+            return len(found(wire.body, reference_images))
+        value = found(wire.body, audio if what == "audio" else seed)
+        return value[0] if value else None
+
+    return evidence
 
 
 def _expire_all(sbx: Any) -> None:

@@ -16,13 +16,12 @@ body (``terminal_body_on_5xx``).
 from __future__ import annotations
 
 import re
-import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.aggregator.profiles import AggregatorProfile, get_profile, set_path
+from ._base import ProviderSandbox, book_config, fault_headers, mentions
 from .aggregator_tasks import INPUT_MESSAGE, LIVE, AggregatorTask, TaskBook, TaskBookConfig
 from .server import Handler, LoopbackServer, SandboxRequest, SandboxResponse
 
@@ -63,7 +62,7 @@ def _template(path: str, name: str) -> tuple[str, str | None]:
     return regex, qkey
 
 
-class AggregatorSandbox(LoopbackServer):
+class AggregatorSandbox(ProviderSandbox[AggregatorSandboxConfig]):
     def __init__(
         self,
         profile: str | AggregatorProfile,
@@ -72,27 +71,16 @@ class AggregatorSandbox(LoopbackServer):
         cdn: LoopbackServer | None = None,
     ) -> None:
         self.profile = get_profile(profile) if isinstance(profile, str) else profile
-        super().__init__(f"{self.profile.name}-sandbox")
-        self.config = config or AggregatorSandboxConfig()
+        super().__init__(
+            f"{self.profile.name}-sandbox", config or AggregatorSandboxConfig(), cdn=cdn
+        )
         if self.config.api_key is None:
             key = f"sandbox-{self.profile.name}-key"
             many = len(self.profile.key_env_options[0]) > 1 or self.profile.auth_scheme == "Key"
             self.config.api_key = f"{key}-id:{key}-secret" if many else key
-        self.latency = self.config.latency
-        self.cdn = cdn
         self.submits = 0
-        c = self.config
         self.book = TaskBook(
-            self.profile,
-            TaskBookConfig(
-                queue_seconds=c.queue_seconds,
-                processing_seconds=c.processing_seconds,
-                late_blocked_words=c.late_blocked_words,
-                render_fps=c.render_fps,
-                credits_per_second=c.credits_per_second,
-                success_spelling=c.success_spelling,
-            ),
-            self._publish,
+            self.profile, book_config(TaskBookConfig, self.config), self._publish, self.workdir
         )
         p = self.profile
         # Poll and cancel first: a "{model}" submit pattern matches almost any path.
@@ -104,10 +92,6 @@ class AggregatorSandbox(LoopbackServer):
 
     def _route(self, method: str, regex: str, handler: Handler) -> None:
         self.routes.append((method, re.compile(f"^{regex}$"), handler))
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)
 
     # -- test helpers ----------------------------------------------------------------------------
 
@@ -149,11 +133,8 @@ class AggregatorSandbox(LoopbackServer):
         return SandboxResponse.json(http_status or status, body, headers)
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         http = 200 if fault.in_envelope else None
-        return self.error(fault.status, fault.message, headers, http_status=http)
+        return self.error(fault.status, fault.message, fault_headers(fault), http_status=http)
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         p = self.profile
@@ -166,13 +147,9 @@ class AggregatorSandbox(LoopbackServer):
         return None
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault_response(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         try:
             body = req.json()
         except ValueError:
@@ -187,7 +164,7 @@ class AggregatorSandbox(LoopbackServer):
         prompt = str(body.get(f.prompt) or "")
         if not prompt and not (f.image and body.get(f.image)):
             return self.error(422, f"{f.prompt} is required")
-        if any(w in prompt.lower() for w in self.config.blocked_words):
+        if mentions(prompt, self.config.blocked_words):
             return self.error(400, INPUT_MESSAGE)
         task = self.book.create(model, body)
         if fault is not None:
@@ -200,10 +177,8 @@ class AggregatorSandbox(LoopbackServer):
         return req.params.get("id", "")
 
     def _poll(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("poll"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "poll"):
+            return refused
         task = self.book.get(self._task_id(req))
         if task is None:
             return self.error(404, "prediction not found")
@@ -217,10 +192,8 @@ class AggregatorSandbox(LoopbackServer):
         return SandboxResponse.json(500 if failed and as_5xx else 200, payload)
 
     def _cancel(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("cancel"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "cancel"):
+            return refused
         task = self.book.get(req.params.get("id", ""))
         if task is None:
             return self.error(404, "request not found")

@@ -5,7 +5,6 @@ the status spelling, outputs, error message and cost each at the profile's JSON 
 
 from __future__ import annotations
 
-import tempfile
 import threading
 import time
 import uuid
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..providers.aggregator.profiles import AggregatorProfile, State, set_path
+from ._base import mentions
 from .render import render_clip
 
 LIVE: tuple[State, ...] = ("queued", "running")
@@ -51,9 +51,9 @@ class TaskBook:
     profile: AggregatorProfile
     config: TaskBookConfig
     publish: Callable[[Path], str]
+    workdir: Path
     tasks: dict[str, AggregatorTask] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="agg-sandbox-")))
 
     def create(self, model: str, body: dict[str, Any]) -> AggregatorTask:
         now = time.time()
@@ -84,7 +84,7 @@ class TaskBook:
     def _finish(self, task: AggregatorTask) -> None:
         f = self.profile.fields_for(task.model)
         prompt = str(task.body.get(f.prompt) or "")
-        if any(w in prompt.lower() for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             task.state, task.error = "moderated", LATE_MESSAGE
             return
         aspect = str(task.body.get(f.aspect) or "16:9") if f.aspect else "16:9"

@@ -10,19 +10,15 @@ Its base URL means what fal-client's queue URL means (``https://queue.fal.run``)
 from __future__ import annotations
 
 import hmac
-import shutil
-import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
-from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from ..providers.fal import FalCredentials
+from ._base import ProviderSandbox, fault_headers, mentions
 from .render import render_clip
-from .server import LoopbackServer, SandboxRequest, SandboxResponse, _make_handler
+from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
 ENDPOINTS = (
     "fal-ai/veo3.1",
@@ -87,16 +83,15 @@ class FalJob:
     logs: list[dict[str, Any]] = field(default_factory=list)
 
 
-class FalSandbox(LoopbackServer):
+class FalSandbox(ProviderSandbox[FalSandboxConfig]):
+    METHODS = (*LoopbackServer.METHODS, "PUT")  # cancel is a PUT
+
     def __init__(
         self, config: FalSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("fal-sandbox")
-        self.config = config or FalSandboxConfig()
-        self.cdn = cdn
+        super().__init__("fal-sandbox", config or FalSandboxConfig(), cdn=cdn)
         self.jobs: dict[str, FalJob] = {}
         self.submits = 0
-        self.workdir = Path(tempfile.mkdtemp(prefix="fal-sandbox-"))
         base = "/{owner}/{alias}/requests/{rid}"
         self.add_route("GET", base + "/status", self._status)
         self.add_route("PUT", base + "/cancel", self._cancel)
@@ -104,35 +99,13 @@ class FalSandbox(LoopbackServer):
         for depth in range(2, 7):
             self.add_route("POST", "".join(f"/{{p{i}}}" for i in range(depth)), self._submit)
 
-    # -- lifecycle: the shared server has no do_PUT, so add one -----------------------------------
-
-    def start(self) -> Self:
-        base = _make_handler(self)
-        handler = type("_FalHandler", (base,), {"do_PUT": base._handle})  # type: ignore[attr-defined]
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        httpd.daemon_threads = True
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, args=(0.05,), name=self.name, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
     def credentials(self) -> FalCredentials:
         return FalCredentials(self.config.api_key)
 
-    def _fault(self, f: FalFault) -> SandboxResponse:
-        if f.delay:
-            time.sleep(f.delay)
-        body: dict[str, Any] = {"detail": f.detail}
+    def _fault_response(self, f: FalFault) -> SandboxResponse:
         headers = {"x-fal-error-type": f.error_type} if f.error_type else {}
-        if f.retry_after is not None:
-            headers["Retry-After"] = f"{f.retry_after:g}"
-        return SandboxResponse.json(f.status, body, headers)
+        headers.update(fault_headers(f, spell="{:g}".format))
+        return SandboxResponse.json(f.status, {"detail": f.detail}, headers)
 
     @property
     def queue_url(self) -> str:
@@ -180,7 +153,7 @@ class FalSandbox(LoopbackServer):
                 body.get("image_url") or body.get("start_image_url")
             ):
                 return bad("image_url", "field required", "missing")
-        if any(w in body["prompt"].lower() for w in self.config.blocked_words):
+        if mentions(body["prompt"], self.config.blocked_words):
             return bad("prompt", "The content could not be processed", "content_policy_violation")
         return None
 
@@ -193,13 +166,9 @@ class FalSandbox(LoopbackServer):
         }
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         endpoint = req.path.strip("/")
         if endpoint not in ENDPOINTS:
             return SandboxResponse.json(404, {"detail": f"Application '{endpoint}' not found"})
@@ -223,7 +192,7 @@ class FalSandbox(LoopbackServer):
         with self.lock:
             self.jobs[rid] = job
         if fault is not None:
-            return self._fault(fault)
+            return self._fault_response(fault)
         return SandboxResponse.json(
             200, {"request_id": rid, **self._urls(app, rid), "queue_position": 0}
         )
@@ -242,7 +211,7 @@ class FalSandbox(LoopbackServer):
         if isinstance(job, SandboxResponse):
             return job
         if fault := self._take_fault("status"):
-            return self._fault(fault)
+            return self._fault_response(fault)
         now = time.time()
         urls = self._urls(job.app, job.request_id)
         if job.canceled:
@@ -265,7 +234,7 @@ class FalSandbox(LoopbackServer):
             if job.result is not None or job.error is not None:
                 return
             prompt = str(job.body.get("prompt", ""))
-            if any(w in prompt.lower() for w in self.config.late_blocked_words):
+            if mentions(prompt, self.config.late_blocked_words):
                 job.error = ("content_policy_violation", "Output flagged by content checker")
                 return
             seconds = int(str(job.body.get("duration", "5")).rstrip("s") or 5)
@@ -290,7 +259,7 @@ class FalSandbox(LoopbackServer):
         if isinstance(job, SandboxResponse):
             return job
         if fault := self._take_fault("result"):
-            return self._fault(fault)
+            return self._fault_response(fault)
         if job.canceled:
             return SandboxResponse.json(400, {"detail": "Request was cancelled"})
         if time.time() < job.due_at:
@@ -306,7 +275,7 @@ class FalSandbox(LoopbackServer):
         if isinstance(job, SandboxResponse):
             return job
         if fault := self._take_fault("cancel"):
-            return self._fault(fault)
+            return self._fault_response(fault)
         with self.lock:
             if time.time() >= job.due_at:
                 return SandboxResponse.json(400, {"status": "ALREADY_COMPLETED"})

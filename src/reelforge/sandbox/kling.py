@@ -12,19 +12,17 @@ exercised deterministically.
 
 from __future__ import annotations
 
-import shutil
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.kling.auth import KlingCredentials
+from ._base import BookConfig, ProviderSandbox, book_config, fault_headers, mentions
 from .kling_omni import check_request, moderated_text
 from .kling_rules import check_auth
-from .kling_tasks import TaskBook, TaskBookConfig
+from .kling_tasks import TaskBook
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
 ROUTES = ("text2video", "image2video", "omni-video", "lip-sync")
@@ -60,32 +58,29 @@ class Fault:
     delay: float = 0.0  # sleep before answering (client timeouts)
 
 
-class KlingSandbox(LoopbackServer):
+def envelope(
+    status: int, code: int, message: str, data: Any = None, headers: dict[str, str] | None = None
+) -> SandboxResponse:
+    """Kling's answer: the business code and message, a request id, and the data."""
+    body = {"code": code, "message": message, "request_id": uuid.uuid4().hex, "data": data}
+    return SandboxResponse.json(status, body, headers)
+
+
+def fault_envelope(fault: Fault) -> SandboxResponse:
+    return envelope(fault.status, fault.code, fault.message, None, fault_headers(fault))
+
+
+class KlingSandbox(ProviderSandbox[KlingSandboxConfig]):
     def __init__(
         self, config: KlingSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("kling-sandbox")
-        self.config = config or KlingSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        super().__init__("kling-sandbox", config or KlingSandboxConfig(), cdn=cdn)
         self.submits: Counter[str] = Counter()  # POSTs received per external_task_id
-        book_config = TaskBookConfig(
-            queue_seconds=self.config.queue_seconds,
-            processing_seconds=self.config.processing_seconds,
-            failure_rate=self.config.failure_rate,
-            seed=self.config.seed,
-            late_blocked_words=self.config.late_blocked_words,
-            render_fps=self.config.render_fps,
-        )
-        self.book = TaskBook(book_config, self._publish)
+        self.book = TaskBook(book_config(BookConfig, self.config), self._publish, self.workdir)
         for route in ROUTES:
             self.add_route("POST", f"/v1/videos/{route}", self._submit)
             self.add_route("GET", f"/v1/videos/{route}", self._list)
         self.add_route("GET", "/v1/videos/{route}/{ident}", self._query)
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
 
     # -- test helpers ----------------------------------------------------------------------------
 
@@ -101,27 +96,10 @@ class KlingSandbox(LoopbackServer):
         with self.lock:
             return sum((t.units or Decimal(0) for t in self.book.tasks.values()), Decimal(0))
 
-    def _publish(self, path: Path) -> str:
-        return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
-
     # -- wire ------------------------------------------------------------------------------------
 
-    def _envelope(
-        self,
-        status: int,
-        code: int,
-        message: str,
-        data: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> SandboxResponse:
-        body = {"code": code, "message": message, "request_id": uuid.uuid4().hex, "data": data}
-        return SandboxResponse.json(status, body, headers)
-
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return self._envelope(fault.status, fault.code, fault.message, None, headers)
+        return fault_envelope(fault)
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         c = self.config
@@ -131,7 +109,7 @@ class KlingSandbox(LoopbackServer):
             secret_key=c.secret_key,
             api_key=c.api_key,
         )
-        return None if problem is None else self._envelope(*problem)
+        return None if problem is None else envelope(*problem)
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
         if denied := self._auth(req):
@@ -140,7 +118,7 @@ class KlingSandbox(LoopbackServer):
         try:
             body = req.json()
         except ValueError:
-            return self._envelope(400, 1200, "request body is not JSON")
+            return envelope(400, 1200, "request body is not JSON")
         ext = body.get("external_task_id") if isinstance(body, dict) else None
         if ext:
             with self.lock:
@@ -149,39 +127,37 @@ class KlingSandbox(LoopbackServer):
         if fault is not None and not fault.after_create:
             return self._fault_response(fault)
         if problem := check_request(route, body):
-            return self._envelope(*problem)
-        if any(w in moderated_text(body) for w in self.config.blocked_words):
-            return self._envelope(400, 1301, "Content security policy triggered")
+            return envelope(*problem)
+        if mentions(moderated_text(body), self.config.blocked_words):
+            return envelope(400, 1301, "Content security policy triggered")
         source_seconds = None
         if route == "lip-sync" and "video_id" in body["input"]:
             # Kling lip-syncs only videos it made (≤ 30 days old): an unknown id is a 1201.
             source_seconds = self.book.video_seconds(str(body["input"]["video_id"]))
             if source_seconds is None:
-                return self._envelope(400, 1201, "video_id not found")
+                return envelope(400, 1201, "video_id not found")
         with self.lock:  # check-and-create atomically, or two racing submits both get a slot
             if ext and ext in self.book.external_ids():
-                return self._envelope(400, 1201, f"external_task_id {ext!r} already exists")
+                return envelope(400, 1201, f"external_task_id {ext!r} already exists")
             if self.book.active() >= self.config.concurrency_limit:
-                return self._envelope(429, 1303, "parallel task over resource pack limit")
+                return envelope(429, 1303, "parallel task over resource pack limit")
             task = self.book.create(route, body)
             task.source_seconds = source_seconds
         if fault is not None:
             return self._fault_response(fault)
         data = {k: v for k, v in task.as_data().items() if k != "task_status_msg"}
-        return self._envelope(200, 0, "SUCCEED", data)
+        return envelope(200, 0, "SUCCEED", data)
 
     def _query(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("query"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "query"):
+            return refused
         route, ident = req.params["route"], req.params["ident"]
         if route not in ROUTES:
-            return self._envelope(404, 1202, f"unknown route {route!r}")
+            return envelope(404, 1202, f"unknown route {route!r}")
         task = self.book.find(route, ident)
         if task is None:
-            return self._envelope(404, 1203, f"task {ident!r} not found")
-        return self._envelope(200, 0, "SUCCEED", self.book.refresh(task).as_data())
+            return envelope(404, 1203, f"task {ident!r} not found")
+        return envelope(200, 0, "SUCCEED", self.book.refresh(task).as_data())
 
     def _list(self, req: SandboxRequest) -> SandboxResponse:
         if denied := self._auth(req):
@@ -191,9 +167,9 @@ class KlingSandbox(LoopbackServer):
             page = max(1, int(req.query.get("pageNum", 1)))
             size = min(500, max(1, int(req.query.get("pageSize", 30))))
         except ValueError:
-            return self._envelope(400, 1201, "pageNum/pageSize must be integers")
+            return envelope(400, 1201, "pageNum/pageSize must be integers")
         with self.lock:
             tasks = [t for t in self.book.tasks.values() if t.route == route]
         tasks.sort(key=lambda t: t.created_at, reverse=True)
         chosen = tasks[(page - 1) * size : page * size]
-        return self._envelope(200, 0, "SUCCEED", [self.book.refresh(t).as_data() for t in chosen])
+        return envelope(200, 0, "SUCCEED", [self.book.refresh(t).as_data() for t in chosen])

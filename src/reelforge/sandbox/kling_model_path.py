@@ -21,13 +21,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import io
 import math
 import random
-import shutil
-import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -35,8 +31,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.kling.auth import KlingCredentials
-from .kling import Fault
-from .kling_tasks import LATE_REJECTION
+from ._base import ProviderSandbox, mentions, save_frame
+from .kling import Fault, envelope, fault_envelope
+from .kling_tasks import LATE_REJECTION, holding_slots, step
 from .render import render_clip
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
@@ -222,29 +219,23 @@ def frame(body: dict[str, Any], kind: str) -> str | None:
     return None
 
 
-class KlingModelPathSandbox(LoopbackServer):
+class KlingModelPathSandbox(ProviderSandbox[KlingModelPathSandboxConfig]):
     def __init__(
         self,
         config: KlingModelPathSandboxConfig | None = None,
         *,
         cdn: LoopbackServer | None = None,
     ) -> None:
-        super().__init__("kling-model-path-sandbox")
-        self.config = config or KlingModelPathSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        super().__init__(
+            "kling-model-path-sandbox", config or KlingModelPathSandboxConfig(), cdn=cdn
+        )
         self.submits: Counter[str] = Counter()  # creates received per external_task_id
         self.tasks: dict[str, PathTask] = {}
         self.rng = random.Random(self.config.seed)
-        self.workdir = Path(tempfile.mkdtemp(prefix="kling-model-path-sandbox-"))
         for route in ROUTES:
             self.add_route("POST", f"/{route}/{{model}}", self._submit)
         self.add_route("GET", "/tasks", self._query)
         self.add_route("POST", "/tasks", self._list)
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)  # rendered clips die with the server
 
     # -- test helpers ----------------------------------------------------------------------------
 
@@ -258,34 +249,20 @@ class KlingModelPathSandbox(LoopbackServer):
 
     # -- wire ------------------------------------------------------------------------------------
 
-    def _envelope(
-        self,
-        status: int,
-        code: int,
-        message: str,
-        data: Any = None,
-        headers: dict[str, str] | None = None,
-    ) -> SandboxResponse:
-        body = {"code": code, "message": message, "request_id": uuid.uuid4().hex, "data": data}
-        return SandboxResponse.json(status, body, headers)
-
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return self._envelope(fault.status, fault.code, fault.message, None, headers)
+        return fault_envelope(fault)
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         header = req.headers.get("authorization")
         if not header:
-            return self._envelope(401, 1001, "Authorization is empty")
+            return envelope(401, 1001, "Authorization is empty")
         scheme, _, token = header.partition(" ")
         if scheme != "Bearer" or not token:
-            return self._envelope(401, 1002, "Authorization is invalid")
+            return envelope(401, 1002, "Authorization is invalid")
         if token.count(".") == 2:  # an AK/SK JWT: the model-path API takes API keys only
-            return self._envelope(401, 1002, "The current API does not support AK/SK")
+            return envelope(401, 1002, "The current API does not support AK/SK")
         if not hmac.compare_digest(token, self.config.api_key):
-            return self._envelope(401, 1002, "Authorization is invalid")
+            return envelope(401, 1002, "Authorization is invalid")
         return None
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
@@ -295,7 +272,7 @@ class KlingModelPathSandbox(LoopbackServer):
         try:
             body = req.json()
         except ValueError:
-            return self._envelope(400, 1200, "request body is not JSON")
+            return envelope(400, 1200, "request body is not JSON")
         options = body.get("options") if isinstance(body, dict) else None
         ext = options.get("external_task_id") if isinstance(options, dict) else None
         if ext:
@@ -305,34 +282,32 @@ class KlingModelPathSandbox(LoopbackServer):
         if fault is not None and not fault.after_create:
             return self._fault_response(fault)
         if model not in MODELS:
-            return self._envelope(404, 1203, f"model {model!r} not found")
+            return envelope(404, 1203, f"model {model!r} not found")
         if problem := check_body(route, model, body):
-            return self._envelope(*problem)
-        if any(w in prompt_text(body).lower() for w in self.config.blocked_words):
-            return self._envelope(400, 1301, "Content security policy triggered")
+            return envelope(*problem)
+        if mentions(prompt_text(body), self.config.blocked_words):
+            return envelope(400, 1301, "Content security policy triggered")
         with self.lock:  # check-and-create atomically, or two racing submits both get a slot
             if ext and any(t.external_id == ext for t in self.tasks.values()):
-                return self._envelope(400, 1201, f"external_task_id {ext!r} already exists")
-            if self._active() >= self.config.concurrency_limit:
-                return self._envelope(429, 1303, "parallel task over resource pack limit")
+                return envelope(400, 1201, f"external_task_id {ext!r} already exists")
+            if holding_slots(self.tasks.values(), time.time()) >= self.config.concurrency_limit:
+                return envelope(429, 1303, "parallel task over resource pack limit")
             task = self._create(route, model, body)
         if fault is not None:
             return self._fault_response(fault)
         item = task.as_item()
         data = {k: item[k] for k in ("id", "status", "create_time", "update_time", "external_id")}
-        return self._envelope(200, 0, "SUCCEED", data)
+        return envelope(200, 0, "SUCCEED", data)
 
     def _query(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("query"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "query"):
+            return refused
         by_id, by_ext = req.query.get("task_ids"), req.query.get("external_task_ids")
         if bool(by_id) == bool(by_ext):
-            return self._envelope(400, 1201, "use one of task_ids or external_task_ids")
+            return envelope(400, 1201, "use one of task_ids or external_task_ids")
         wanted = [v for v in str(by_id or by_ext).split(",") if v]
         if len(wanted) > self.config.query_batch:
-            return self._envelope(400, 1201, f"at most {self.config.query_batch} ids a query")
+            return envelope(400, 1201, f"at most {self.config.query_batch} ids a query")
         with self.lock:
             found = [
                 t
@@ -340,15 +315,13 @@ class KlingModelPathSandbox(LoopbackServer):
                 for t in self.tasks.values()
                 if ident == (t.id if by_id else t.external_id)
             ]
-        return self._envelope(200, 0, "SUCCEED", [self._refresh(t).as_item() for t in found])
+        return envelope(200, 0, "SUCCEED", [self._refresh(t).as_item() for t in found])
 
     def _list(self, req: SandboxRequest) -> SandboxResponse:
         """The cursor listing, newest first. The cursor carries the offset and the first page's
         window (opaque to clients: a cursor overrides start_time/end_time)."""
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("query"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "query"):
+            return refused
         try:
             body = req.json() or {}
             limit = int(body.get("limit", 100))
@@ -358,9 +331,9 @@ class KlingModelPathSandbox(LoopbackServer):
             if body.get("cursor"):
                 offset, start, end = (int(v) for v in str(body["cursor"]).split(":"))
         except (ValueError, TypeError, AttributeError):
-            return self._envelope(400, 1201, "start_time, end_time, cursor and limit are invalid")
+            return envelope(400, 1201, "start_time, end_time, cursor and limit are invalid")
         if not 1 <= limit <= 500 or start >= end:
-            return self._envelope(400, 1201, "limit is 1-500; start_time must precede end_time")
+            return envelope(400, 1201, "limit is 1-500; start_time must precede end_time")
         filters = {f.get("key"): set(f.get("values", [])) for f in body.get("filters") or []}
         with self.lock:
             tasks = [self._refresh(t) for t in self.tasks.values()]
@@ -383,7 +356,7 @@ class KlingModelPathSandbox(LoopbackServer):
             "next_cursor": f"{offset + limit}:{start}:{end}" if more else "",
             "has_more": more,
         }
-        return self._envelope(200, 0, "SUCCEED", data)
+        return envelope(200, 0, "SUCCEED", data)
 
     # -- tasks -----------------------------------------------------------------------------------
 
@@ -402,30 +375,16 @@ class KlingModelPathSandbox(LoopbackServer):
         self.tasks[task.id] = task
         return task
 
-    def _active(self) -> int:
-        """Tasks holding a concurrency slot: from submit until their due time."""
-        now = time.time()
-        return sum(
-            1
-            for t in self.tasks.values()
-            if t.status in ("submitted", "processing") and now < t.due_at
-        )
-
     def _refresh(self, task: PathTask) -> PathTask:
         now = time.time()
         with self.lock:  # one thread finishes a task; others wait and see the result
-            if task.status in ("submitted", "processing"):
-                if now >= task.due_at:
-                    self._finish(task)
-                elif now >= task.started_at and task.status != "processing":
-                    task.status, task.updated_at = "processing", now
-        return task
+            return step(task, now, self._finish)
 
     def _finish(self, task: PathTask) -> None:
         body, settings = task.body, task.body.get("settings") or {}
         prompt = prompt_text(body)
         task.updated_at = time.time()
-        if any(w in prompt.lower() for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             task.status, task.message, task.units = "failed", LATE_REJECTION, Decimal(0)
             return
         if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
@@ -448,7 +407,7 @@ class KlingModelPathSandbox(LoopbackServer):
             first_frame=first,
             last_frame=self._frame(task, frame(body, "last_frame"), "last"),
         )
-        url = (self.cdn or self).publish(out, ttl=self.config.url_ttl)
+        url = self._publish(out)
         marked = bool(((body.get("options") or {}).get("watermark_info") or {}).get("enabled"))
         task.outputs = [
             {
@@ -489,9 +448,4 @@ class KlingModelPathSandbox(LoopbackServer):
         """Decode a base64 frame for previz; URL frames are not fetched (no network)."""
         if not value or value.startswith(("http://", "https://")):
             return None
-        from PIL import Image
-
-        image = Image.open(io.BytesIO(base64.b64decode(value))).convert("RGB")
-        path = self.workdir / f"{task.id}-{key}.png"
-        image.save(path)
-        return path
+        return save_frame(base64.b64decode(value), self.workdir / f"{task.id}-{key}.png")

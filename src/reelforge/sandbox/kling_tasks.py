@@ -5,21 +5,22 @@ scheduler thread. A task is finished lazily, on the first query after it is due.
 from __future__ import annotations
 
 import base64
-import io
 import random
-import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from ._base import BookConfig, mentions, save_frame
 from .kling_omni import ClipSpec, lipsync_spec, omni_spec
 from .render import render_clip
 
 LATE_REJECTION = "Failure to pass the risk control system"
+LIVE = ("submitted", "processing")
 # Kling 3.0 units per second (research §3.9); older models are approximated per second too.
 UNITS_PER_SECOND = {
     ("kling-v3", "std", False): Decimal("0.6"),
@@ -33,6 +34,34 @@ FALLBACK_UNITS = {"std": Decimal("0.2"), "pro": Decimal("0.7"), "4k": Decimal("3
 def units_for(model: str, mode: str, sound: bool, seconds: int) -> Decimal:
     rate = UNITS_PER_SECOND.get((model, mode, sound)) or FALLBACK_UNITS.get(mode, Decimal("1"))
     return rate * seconds
+
+
+class Clocked(Protocol):
+    """A Kling task as the clock sees it (v1 and model-path tasks alike)."""
+
+    status: str
+    started_at: float  # when it leaves submitted
+    due_at: float  # when it leaves processing
+    updated_at: float
+
+
+TaskT = TypeVar("TaskT", bound=Clocked)
+
+
+def step(task: TaskT, now: float, finish: Callable[[TaskT], None]) -> TaskT:
+    """Move a live task on by the clock (the caller holds the lock): processing once started,
+    finished once due."""
+    if task.status in LIVE:
+        if now >= task.due_at:
+            finish(task)
+        elif now >= task.started_at and task.status != "processing":
+            task.status, task.updated_at = "processing", now
+    return task
+
+
+def holding_slots(tasks: Iterable[Clocked], now: float) -> int:
+    """Tasks holding a concurrency slot: from submit until their due time."""
+    return sum(1 for t in tasks if t.status in LIVE and now < t.due_at)
 
 
 @dataclass
@@ -72,24 +101,14 @@ class KlingTask:
         return data
 
 
-@dataclass
-class TaskBookConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)
-    render_fps: int = 8
-
-
 class TaskBook:
-    def __init__(self, config: TaskBookConfig, publish: Any) -> None:
+    def __init__(self, config: BookConfig, publish: Callable[[Path], str], workdir: Path) -> None:
         self.config = config
-        self.publish = publish  # Callable[[Path], str]: where finished clips are served
+        self.publish = publish  # where finished clips are served
         self.tasks: dict[str, KlingTask] = {}
         self.rng = random.Random(config.seed)
         self.lock = threading.RLock()
-        self.workdir = Path(tempfile.mkdtemp(prefix="kling-sandbox-"))
+        self.workdir = workdir
 
     def create(self, route: str, body: dict[str, Any]) -> KlingTask:
         now = time.time()
@@ -128,25 +147,18 @@ class TaskBook:
             return {t.external_task_id for t in self.tasks.values() if t.external_task_id}
 
     def active(self, now: float | None = None) -> int:
-        """Tasks holding a concurrency slot: from submit until their due time."""
-        now = time.time() if now is None else now
         with self.lock:
-            return sum(1 for t in self.tasks.values() if t.status in _LIVE and now < t.due_at)
+            return holding_slots(self.tasks.values(), time.time() if now is None else now)
 
     def refresh(self, task: KlingTask) -> KlingTask:
         now = time.time()
         with self.lock:  # one thread finishes a task; others wait and see the result
-            if task.status in _LIVE:
-                if now >= task.due_at:
-                    self._finish(task)
-                elif now >= task.started_at and task.status != "processing":
-                    task.status, task.updated_at = "processing", now
-        return task
+            return step(task, now, self._finish)
 
     def _finish(self, task: KlingTask) -> None:
         spec = clip_spec(task)
         task.updated_at = time.time()
-        if any(w in spec.prompt.lower() for w in self.config.late_blocked_words):
+        if mentions(spec.prompt, self.config.late_blocked_words):
             task.status, task.status_msg, task.units = "failed", LATE_REJECTION, Decimal(0)
             return
         if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
@@ -175,12 +187,7 @@ class TaskBook:
         """Decode a base64 frame for previz; URL frames are not fetched (no network)."""
         if not value or str(value).startswith(("http://", "https://")):
             return None
-        from PIL import Image
-
-        image = Image.open(io.BytesIO(base64.b64decode(value))).convert("RGB")
-        path = self.workdir / f"{task.task_id}-{key}.png"
-        image.save(path)
-        return path
+        return save_frame(base64.b64decode(value), self.workdir / f"{task.task_id}-{key}.png")
 
 
 def clip_spec(task: KlingTask) -> ClipSpec:
@@ -202,6 +209,3 @@ def clip_spec(task: KlingTask) -> ClipSpec:
         last_frame=body.get("image_tail"),
         units=units_for(model, mode, body.get("sound") == "on", seconds),
     )
-
-
-_LIVE = ("submitted", "processing")

@@ -15,14 +15,12 @@ endpoint, accepted or not.
 
 from __future__ import annotations
 
-import shutil
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.luma.auth import LumaCredentials
-from .luma_generations import GenerationBook, GenerationBookConfig, LumaGeneration
+from ._base import BookConfig, ProviderSandbox, book_config, fault_headers, mentions
+from .luma_generations import GenerationBook, LumaGeneration
 from .luma_rules import check_auth, check_body
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
@@ -63,40 +61,21 @@ def error_response(
     return SandboxResponse.json(status, {"detail": detail}, headers)
 
 
-class LumaSandbox(LoopbackServer):
+class LumaSandbox(ProviderSandbox[LumaSandboxConfig]):
+    API_PREFIX = PREFIX  # what the ``lumaai`` SDK's base_url includes
+
     def __init__(
         self, config: LumaSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("luma-sandbox")
-        self.config = config or LumaSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        super().__init__("luma-sandbox", config or LumaSandboxConfig(), cdn=cdn)
         self.submits = 0
-        c = self.config
         self.book = GenerationBook(
-            GenerationBookConfig(
-                queue_seconds=c.queue_seconds,
-                processing_seconds=c.processing_seconds,
-                failure_rate=c.failure_rate,
-                seed=c.seed,
-                late_blocked_words=c.late_blocked_words,
-                render_fps=c.render_fps,
-            ),
-            self._publish,
+            book_config(BookConfig, self.config), self._publish, self.workdir
         )
         self.add_route("POST", GENERATIONS + "/video", self._submit)
         self.add_route("GET", GENERATIONS, self._list)
         self.add_route("GET", GENERATIONS + "/{gen_id}", self._get)
         self.add_route("DELETE", GENERATIONS + "/{gen_id}", self._delete)
-
-    @property
-    def api_base(self) -> str:
-        """What the ``lumaai`` SDK calls ``base_url``: scheme, host and ``/dream-machine/v1``."""
-        return self.base_url + PREFIX
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
 
     # -- test helpers ----------------------------------------------------------------------------
 
@@ -106,37 +85,26 @@ class LumaSandbox(LoopbackServer):
     def generation(self, gen_id: str) -> LumaGeneration | None:
         return self.book.get(gen_id)
 
-    def _publish(self, path: Path) -> str:
-        return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
-
     # -- wire ------------------------------------------------------------------------------------
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return error_response(fault.status, fault.message, headers)
+        return error_response(fault.status, fault.message, fault_headers(fault))
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         problem = check_auth(req.headers.get("authorization"), api_key=self.config.api_key)
         return None if problem is None else error_response(*problem)
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault_response(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         try:
             body = req.json()
         except ValueError:
             return error_response(400, "Request body is not valid JSON")
         if problem := check_body(body, self.book.completed_ids()):
             return error_response(*problem)
-        text = str(body.get("prompt") or "").lower()
-        if any(w in text for w in self.config.blocked_words):
+        if mentions(str(body.get("prompt") or ""), self.config.blocked_words):
             return error_response(400, INPUT_REJECTION)
         gen = self.book.create(body)
         if fault is not None:
@@ -144,10 +112,8 @@ class LumaSandbox(LoopbackServer):
         return SandboxResponse.json(201, self.book.as_data(gen))
 
     def _get(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("get"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "get"):
+            return refused
         gen = self.book.get(req.params["gen_id"])
         if gen is None:
             return error_response(404, "Generation not found")
@@ -156,10 +122,8 @@ class LumaSandbox(LoopbackServer):
             return SandboxResponse.json(200, self.book.as_data(gen))
 
     def _list(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("list"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "list"):
+            return refused
         try:
             limit = int(req.query.get("limit", "10"))
             offset = int(req.query.get("offset", "0"))
@@ -181,10 +145,8 @@ class LumaSandbox(LoopbackServer):
         )
 
     def _delete(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("delete"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "delete"):
+            return refused
         if not self.book.remove(req.params["gen_id"]):
             return error_response(404, "Generation not found")
         return SandboxResponse(204)

@@ -16,7 +16,8 @@ length. The API reports no per-generation charge, so neither does this.
     with LumaAgentsSandbox(LumaAgentsSandboxConfig(processing_seconds=0.2)) as luma:
         adapter = LumaAgentsAdapter(base_url=luma.api_base, credentials=luma.credentials())
 
-Faults are scripted with :meth:`LumaAgentsSandbox.inject`; ``submits`` counts POSTs.
+Faults are scripted with :meth:`LumaAgentsSandbox.inject` and the Dream Machine sandbox's
+:class:`~reelforge.sandbox.luma.Fault` (``kind`` "submit" or "get"); ``submits`` counts POSTs.
 """
 
 from __future__ import annotations
@@ -25,14 +26,12 @@ import base64
 import binascii
 import hmac
 import random
-import shutil
-import tempfile
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from ..providers.luma.agents import (
     API_VERSION,
@@ -43,7 +42,8 @@ from ..providers.luma.agents import (
     RESOLUTIONS,
 )
 from ..providers.luma.auth import LumaCredentials
-from .luma_generations import iso
+from ._base import ProviderSandbox, fault_headers, iso, mentions
+from .luma import Fault, error_response  # the same {"detail": ...} envelope as Dream Machine
 from .render import render_clip
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
@@ -79,18 +79,6 @@ class LumaAgentsSandboxConfig:
 
 
 @dataclass
-class Fault:
-    """One scripted answer for the next request of ``kind``."""
-
-    status: int
-    message: str = "scripted fault"
-    kind: Literal["submit", "get", "any"] = "submit"
-    retry_after: float | None = None
-    after_create: bool = False  # create the generation, then answer with the fault (ambiguous)
-    delay: float = 0.0  # sleep before answering (client timeouts)
-
-
-@dataclass
 class AgentsGeneration:
     id: str
     body: dict[str, Any]
@@ -115,12 +103,6 @@ class AgentsGeneration:
 
     def prompt(self) -> str:
         return str(self.body.get("prompt") or "")
-
-
-def error_response(
-    status: int, detail: str, headers: dict[str, str] | None = None
-) -> SandboxResponse:
-    return SandboxResponse.json(status, {"detail": detail}, headers)
 
 
 # -- validation (each returns None or (status, detail)) ----------------------------------------
@@ -261,30 +243,19 @@ def check_body(body: Any, videos: dict[str, int], max_bytes: int) -> Problem | N
 # -- the server ------------------------------------------------------------------------------------
 
 
-class LumaAgentsSandbox(LoopbackServer):
+class LumaAgentsSandbox(ProviderSandbox[LumaAgentsSandboxConfig]):
+    API_PREFIX = PREFIX  # what the ``luma-agents`` SDK's base_url includes
+
     def __init__(
         self, config: LumaAgentsSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("luma-agents-sandbox")
-        self.config = config or LumaAgentsSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        super().__init__("luma-agents-sandbox", config or LumaAgentsSandboxConfig(), cdn=cdn)
         self.submits = 0
         self.generations: dict[str, AgentsGeneration] = {}
-        self.workdir = Path(tempfile.mkdtemp(prefix="luma-agents-sandbox-"))
         self.rng = random.Random(self.config.seed)
         self.window: deque[float] = deque()  # accepted POST times, for the RPM limit
         self.add_route("POST", GENERATIONS, self._submit)
         self.add_route("GET", GENERATIONS + "/{gen_id}", self._get)
-
-    @property
-    def api_base(self) -> str:
-        """What the ``luma-agents`` SDK calls ``base_url``: scheme, host and ``/v1``."""
-        return self.base_url + PREFIX
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)  # rendered clips die with the server
 
     def credentials(self) -> LumaCredentials:
         return LumaCredentials(self.config.api_key)
@@ -315,7 +286,7 @@ class LumaAgentsSandbox(LoopbackServer):
         with self.lock:
             for gen in sorted(self.generations.values(), key=lambda g: g.created_at):
                 if gen.state == "queued" and now >= gen.ready_at:
-                    if any(w in gen.prompt().lower() for w in self.config.blocked_words):
+                    if mentions(gen.prompt(), self.config.blocked_words):
                         gen.state, gen.failure_code = "failed", "content_moderated"
                         gen.failure_reason = INPUT_REJECTION
                         continue
@@ -325,7 +296,7 @@ class LumaAgentsSandbox(LoopbackServer):
 
     def _finish(self, gen: AgentsGeneration) -> None:
         prompt = gen.prompt().lower()
-        if any(w in prompt for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             gen.state, gen.failure_code = "failed", "content_moderated"
             gen.failure_reason = LATE_REJECTION
             return
@@ -366,7 +337,7 @@ class LumaAgentsSandbox(LoopbackServer):
         if gen.state == "failed":
             data["failure_code"], data["failure_reason"] = gen.failure_code, gen.failure_reason
         if gen.state == "completed" and gen.video is not None:
-            url = (self.cdn or self).publish(gen.video, ttl=self.config.url_ttl)
+            url = self._publish(gen.video)
             data["output"] = [{"type": "video", "url": url}]
         return data
 
@@ -395,10 +366,7 @@ class LumaAgentsSandbox(LoopbackServer):
     # -- wire -------------------------------------------------------------------------------------
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return error_response(fault.status, fault.message, headers)
+        return error_response(fault.status, fault.message, fault_headers(fault))
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         problem = check_auth(req.headers.get("authorization"), self.config.api_key)
@@ -421,13 +389,9 @@ class LumaAgentsSandbox(LoopbackServer):
         return None
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault_response(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         self.advance()
         if limited := self._limits():
             return limited
@@ -450,10 +414,8 @@ class LumaAgentsSandbox(LoopbackServer):
         return SandboxResponse.json(201, data, headers)
 
     def _get(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("get"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "get"):
+            return refused
         gen = self.generation(req.params["gen_id"])
         if gen is None:
             return error_response(404, "Generation not found")

@@ -14,15 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._base import BookConfig, iso, mentions
 from .render import render_clip
 
 LIVE = ("queued", "dreaming")
 LATE_REJECTION = "Job failed because output video failed moderation"
 INTERNAL = "Internal server error while generating the video"
-
-
-def iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
 
 
 @dataclass
@@ -50,22 +47,12 @@ class LumaGeneration:
 
 
 @dataclass
-class GenerationBookConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)
-    render_fps: int = 8
-
-
-@dataclass
 class GenerationBook:
-    config: GenerationBookConfig
+    config: BookConfig
     publish: Callable[[Path], str]
+    workdir: Path
     generations: dict[str, LumaGeneration] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    workdir: Path = field(default_factory=lambda: Path(_mkdtemp()))
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.config.seed)
@@ -107,7 +94,7 @@ class GenerationBook:
 
     def _finish(self, gen: LumaGeneration) -> None:
         prompt = gen.prompt().lower()
-        if any(w in prompt for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             gen.state, gen.failure_reason = "failed", LATE_REJECTION
             return
         if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
@@ -144,9 +131,3 @@ class GenerationBook:
             "model": gen.model,
             "request": dict(gen.body),
         }
-
-
-def _mkdtemp() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix="luma-sandbox-")

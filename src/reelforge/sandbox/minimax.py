@@ -14,15 +14,13 @@ when too many tasks are live. ``submits`` counts task-creating POSTs on both ver
 
 from __future__ import annotations
 
-import shutil
-import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.minimax.auth import MiniMaxCredentials
 from ..providers.minimax.codes import CODE_TABLE
+from ._base import ProviderSandbox, book_config, fault_headers, mentions
 from .minimax_rules import check_auth, check_v1, check_v2
 from .minimax_tasks import TaskBook, TaskBookConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
@@ -61,37 +59,18 @@ class Fault:
     delay: float = 0.0  # sleep before answering (client timeouts)
 
 
-class MiniMaxSandbox(LoopbackServer):
+class MiniMaxSandbox(ProviderSandbox[MiniMaxSandboxConfig]):
     def __init__(
         self, config: MiniMaxSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("minimax-sandbox")
-        self.config = config or MiniMaxSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs served from here when set (a "foreign" host), else ourselves
+        super().__init__("minimax-sandbox", config or MiniMaxSandboxConfig(), cdn=cdn)
         self.submits = 0
-        c = self.config
-        self.book = TaskBook(
-            TaskBookConfig(
-                queue_seconds=c.queue_seconds,
-                processing_seconds=c.processing_seconds,
-                failure_rate=c.failure_rate,
-                seed=c.seed,
-                late_blocked_words=c.late_blocked_words,
-                render_fps=c.render_fps,
-                max_task_seconds=c.max_task_seconds,
-            ),
-            self._publish,
-        )
+        self.book = TaskBook(book_config(TaskBookConfig, self.config), self._publish, self.workdir)
         self.add_route("POST", "/v1/video_generation", lambda r: self._submit(r, "v1"))
         self.add_route("GET", "/v1/query/video_generation", self._query_v1)
         self.add_route("GET", "/v1/files/retrieve", self._retrieve)
         self.add_route("POST", "/v2/video_generation", lambda r: self._submit(r, "v2"))
         self.add_route("GET", "/v2/query/video_generation/{task_id}", self._query_v2)
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)
 
     # -- test helpers ----------------------------------------------------------------------------
 
@@ -107,9 +86,6 @@ class MiniMaxSandbox(LoopbackServer):
                 if task.version == "v2" and task.state == "succeeded":
                     total += int(task.as_v2()["task"]["usage"]["total_seconds"])
         return total
-
-    def _publish(self, path: Path) -> str:
-        return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
 
     # -- envelopes -------------------------------------------------------------------------------
 
@@ -137,10 +113,9 @@ class MiniMaxSandbox(LoopbackServer):
             return self.v1_error(code, message)
         return self.v2_error(code, message)
 
-    def _fault_response(self, fault: Fault, version: str) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+    def _fault_answer(self, fault: Fault, version: str) -> SandboxResponse:
+        """A scripted fault in the version's envelope (the two APIs differ: no shared gates)."""
+        headers = fault_headers(fault)
         if version == "v1":
             resp = self.v1_error(fault.code, fault.message, fault.http_status or 200)
             resp.headers.update(headers)
@@ -160,7 +135,7 @@ class MiniMaxSandbox(LoopbackServer):
             self.submits += 1
         fault = self._take_fault("submit")
         if fault is not None and not fault.after_create:
-            return self._fault_response(fault, version)
+            return self._fault_answer(fault, version)
         try:
             body = req.json()
         except ValueError:
@@ -170,14 +145,14 @@ class MiniMaxSandbox(LoopbackServer):
         text = str(body.get("prompt", "")) if version == "v1" else ""
         if version == "v2":
             text = " ".join(str(i.get("text", "")) for i in body["content"] if "text" in i)
-        if any(w in text.lower() for w in self.config.blocked_words):
+        if mentions(text, self.config.blocked_words):
             return self._error(version, 1026, "video description contains sensitive content")
         limit = self.config.max_concurrent
         if limit is not None and self.book.live() >= limit:
             return self._error(version, *CONCURRENCY)
         task = self.book.create(version, body)
         if fault is not None:
-            return self._fault_response(fault, version)
+            return self._fault_answer(fault, version)
         if version == "v1":
             ok = {"status_code": 0, "status_msg": "success"}
             return SandboxResponse.json(200, {"task_id": task.id, "base_resp": ok})
@@ -187,7 +162,7 @@ class MiniMaxSandbox(LoopbackServer):
         if denied := self._denied(req, "v1"):
             return denied
         if fault := self._take_fault("query"):
-            return self._fault_response(fault, "v1")
+            return self._fault_answer(fault, "v1")
         task = self.book.get(req.query.get("task_id", ""), "v1")
         if task is None:
             return self.v1_error(2013, "invalid params, task not found")
@@ -197,7 +172,7 @@ class MiniMaxSandbox(LoopbackServer):
         if denied := self._denied(req, "v2"):
             return denied
         if fault := self._take_fault("query"):
-            return self._fault_response(fault, "v2")
+            return self._fault_answer(fault, "v2")
         task = self.book.get(req.params["task_id"], "v2")
         if task is None:
             return self.v2_error(2013, "invalid params, task not found", 404)
@@ -207,7 +182,7 @@ class MiniMaxSandbox(LoopbackServer):
         if denied := self._denied(req, "v1"):
             return denied
         if fault := self._take_fault("retrieve"):
-            return self._fault_response(fault, "v1")
+            return self._fault_answer(fault, "v1")
         with self.lock:
             record = self.book.files.get(req.query.get("file_id", ""))
         if record is None:

@@ -7,9 +7,7 @@ become files (``file_id``) fetched through ``/v1/files/retrieve``; v2 outputs ca
 from __future__ import annotations
 
 import base64
-import io
 import random
-import tempfile
 import threading
 import time
 import uuid
@@ -19,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..providers.minimax.models import RATIO_VALUES
+from ._base import BookConfig, mentions, save_frame
 from .render import SIZES, render_clip
 
 LATE_REJECTION = (1027, "output video contains sensitive content")
@@ -93,13 +92,7 @@ class MiniMaxTask:
 
 
 @dataclass
-class TaskBookConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)
-    render_fps: int = 8
+class TaskBookConfig(BookConfig):
     max_task_seconds: float | None = None  # v2: unfinished by then → expired
 
 
@@ -113,14 +106,16 @@ class FileRecord:
 
 
 class TaskBook:
-    def __init__(self, config: TaskBookConfig, publish: Callable[[Path], str]) -> None:
+    def __init__(
+        self, config: TaskBookConfig, publish: Callable[[Path], str], workdir: Path
+    ) -> None:
         self.config = config
         self.publish = publish
         self.tasks: dict[str, MiniMaxTask] = {}
         self.files: dict[str, FileRecord] = {}
         self.rng = random.Random(config.seed)
         self.lock = threading.RLock()
-        self.workdir = Path(tempfile.mkdtemp(prefix="minimax-sandbox-"))
+        self.workdir = workdir
 
     def create(self, version: str, body: dict[str, Any]) -> MiniMaxTask:
         now = time.time()
@@ -169,7 +164,7 @@ class TaskBook:
     def _finish(self, task: MiniMaxTask) -> None:
         prompt = self._prompt(task)
         failure = None
-        if any(w in prompt.lower() for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             failure = LATE_REJECTION
         elif self.config.failure_rate and self.rng.random() < self.config.failure_rate:
             failure = INTERNAL
@@ -234,8 +229,4 @@ class TaskBook:
                     url = str((item.get("image_url") or {}).get("url", ""))
         if not url.startswith("data:"):
             return None
-        from PIL import Image
-
-        raw = base64.b64decode(url.split(",", 1)[1])
-        Image.open(io.BytesIO(raw)).convert("RGB").save(path)
-        return path
+        return save_frame(base64.b64decode(url.split(",", 1)[1]), path)

@@ -13,14 +13,14 @@ with a given status and error, optionally *after* creating the video, or slowly)
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Literal
 
+from ._base import ProviderSandbox, answer, book_config, fault_headers, mentions, minute_wait
 from .openai_videos_jobs import Video, VideoBook, VideoBookConfig
-from .openai_videos_rules import Rejection, check_auth, check_create, error, read_form
+from .openai_videos_rules import check_auth, check_create, error, read_form
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
 VARIANTS = {"video": "video/mp4", "thumbnail": "image/webp", "spritesheet": "image/jpeg"}
@@ -56,27 +56,17 @@ class Fault:
     delay: float = 0.0  # sleep before answering (client timeouts)
 
 
-class OpenAIVideosSandbox(LoopbackServer):
+class OpenAIVideosSandbox(ProviderSandbox[OpenAIVideosSandboxConfig]):
+    API_PREFIX = "/v1"  # what the openai SDK includes in ``base_url``
+
     def __init__(
         self, config: OpenAIVideosSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("openai-videos-sandbox")
-        self.config = config or OpenAIVideosSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # when set, content answers 302 to a file there (a "foreign" host)
+        # With a CDN, content answers 302 to a file there (a "foreign" host).
+        super().__init__("openai-videos-sandbox", config or OpenAIVideosSandboxConfig(), cdn=cdn)
         self.submits: Counter[str] = Counter()  # create/remix POSTs received, per prompt
         self._submit_times: deque[float] = deque()
-        self.book = VideoBook(
-            VideoBookConfig(
-                queue_seconds=self.config.queue_seconds,
-                processing_seconds=self.config.processing_seconds,
-                failure_rate=self.config.failure_rate,
-                seed=self.config.seed,
-                late_blocked_words=self.config.late_blocked_words,
-                render_fps=self.config.render_fps,
-                asset_ttl=self.config.asset_ttl,
-            )
-        )
+        self.book = VideoBook(book_config(VideoBookConfig, self.config), self.workdir)
         self.add_route("POST", "/v1/videos", self._create)
         self.add_route("GET", "/v1/videos", self._list)
         self.add_route("GET", "/v1/videos/{vid}", self._retrieve)
@@ -85,18 +75,9 @@ class OpenAIVideosSandbox(LoopbackServer):
         self.add_route("POST", "/v1/videos/{vid}/remix", self._remix)
 
     @property
-    def api_base(self) -> str:
-        """What the openai SDK calls ``base_url``: scheme, host and ``/v1``."""
-        return f"{self.base_url}/v1"
-
-    @property
     def submit_count(self) -> int:
         with self.lock:
             return sum(self.submits.values())
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
 
     def expire_assets(self) -> None:
         with self.lock:
@@ -106,11 +87,6 @@ class OpenAIVideosSandbox(LoopbackServer):
 
     # -- wire helpers ----------------------------------------------------------------------------
 
-    def _answer(
-        self, rejection: Rejection, headers: dict[str, str] | None = None
-    ) -> SandboxResponse:
-        return SandboxResponse.json(rejection[0], rejection[1], headers)
-
     def _video(self, video: Video) -> SandboxResponse:
         headers = {}
         if self.config.poll_after_ms is not None and video.status in ("queued", "in_progress"):
@@ -118,43 +94,31 @@ class OpenAIVideosSandbox(LoopbackServer):
         return SandboxResponse.json(200, video.as_object(), headers)
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
-        rejection = error(fault.status, fault.message, type=fault.type, code=fault.code)
-        return self._answer(rejection, headers)
+        headers = fault_headers(fault, "retry-after")
+        return answer(error(fault.status, fault.message, type=fault.type, code=fault.code), headers)
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         problem = check_auth(req.headers.get("authorization"), self.config.api_key)
-        return None if problem is None else self._answer(problem)
+        return None if problem is None else answer(problem)
 
     def _rate_limited(self) -> SandboxResponse | None:
         limit = self.config.submits_per_minute
-        if limit is None:
+        wait = None if limit is None else minute_wait(self._submit_times, limit, self.lock)
+        if wait is None:
             return None
-        now = time.time()
-        with self.lock:
-            while self._submit_times and now - self._submit_times[0] >= 60:
-                self._submit_times.popleft()
-            if len(self._submit_times) < limit:
-                self._submit_times.append(now)
-                return None
-            wait = 60 - (now - self._submit_times[0])
         msg = f"Rate limit reached for videos: {limit} per minute."
         rejection = error(429, msg, type="requests", code="rate_limit_exceeded")
-        return self._answer(rejection, {"retry-after": f"{max(wait, 0.0):.3f}"})
+        return answer(rejection, {"retry-after": f"{wait:.3f}"})
 
     def _blocked(self, prompt: str) -> SandboxResponse | None:
-        if any(w in prompt.lower() for w in self.config.blocked_words):
+        if mentions(prompt, self.config.blocked_words):
             msg = "Your request was blocked by our moderation system."
-            return self._answer(error(400, msg, code="moderation_blocked"))
+            return answer(error(400, msg, code="moderation_blocked"))
         return None
 
     # -- endpoints -------------------------------------------------------------------------------
 
-    def _admit(
-        self, req: SandboxRequest, prompt: str
-    ) -> tuple[Fault | None, SandboxResponse | None]:
+    def _admit_prompt(self, prompt: str) -> tuple[Fault | None, SandboxResponse | None]:
         """Counts the submit, then the scripted fault, rate limit and moderation, in that order."""
         with self.lock:
             self.submits[prompt] += 1
@@ -168,12 +132,12 @@ class OpenAIVideosSandbox(LoopbackServer):
             return denied
         form = read_form(req.headers.get("content-type", ""), req.body)
         if isinstance(form, tuple):
-            return self._answer(form)
-        fault, refused = self._admit(req, str(form.get("prompt", "")))
+            return answer(form)
+        fault, refused = self._admit_prompt(str(form.get("prompt", "")))
         if refused is not None:
             return refused
         if problem := check_create(form):
-            return self._answer(problem)
+            return answer(problem)
         video = self.book.create(form)
         if fault is not None:
             return self._fault_response(fault)
@@ -184,18 +148,18 @@ class OpenAIVideosSandbox(LoopbackServer):
             return denied
         form = read_form(req.headers.get("content-type", "application/json"), req.body)
         if isinstance(form, tuple):
-            return self._answer(form)
+            return answer(form)
         prompt = form.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
-            return self._answer(error(400, "Missing required parameter: 'prompt'.", param="prompt"))
-        fault, refused = self._admit(req, prompt)
+            return answer(error(400, "Missing required parameter: 'prompt'.", param="prompt"))
+        fault, refused = self._admit_prompt(prompt)
         if refused is not None:
             return refused
         source = self.book.get(req.params["vid"])
         if source is None:
-            return self._answer(error(404, f"Video {req.params['vid']!r} not found."))
+            return answer(error(404, f"Video {req.params['vid']!r} not found."))
         if source.status != "completed":
-            return self._answer(error(400, "Only completed videos can be remixed."))
+            return answer(error(400, "Only completed videos can be remixed."))
         video = self.book.create(
             {
                 "model": source.model,
@@ -210,13 +174,11 @@ class OpenAIVideosSandbox(LoopbackServer):
         return self._video(video)
 
     def _retrieve(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("query"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "query"):
+            return refused
         video = self.book.get(req.params["vid"])
         if video is None:
-            return self._answer(error(404, f"Video {req.params['vid']!r} not found."))
+            return answer(error(404, f"Video {req.params['vid']!r} not found."))
         return self._video(video)
 
     def _delete(self, req: SandboxRequest) -> SandboxResponse:
@@ -224,23 +186,21 @@ class OpenAIVideosSandbox(LoopbackServer):
             return denied
         video = self.book.delete(req.params["vid"])
         if video is None:
-            return self._answer(error(404, f"Video {req.params['vid']!r} not found."))
+            return answer(error(404, f"Video {req.params['vid']!r} not found."))
         return SandboxResponse.json(
             200, {"id": video.id, "object": "video.deleted", "deleted": True}
         )
 
     def _list(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("list"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "list"):
+            return refused
         try:
             limit = min(100, max(1, int(req.query.get("limit", 20))))
         except ValueError:
-            return self._answer(error(400, "limit must be an integer", param="limit"))
+            return answer(error(400, "limit must be an integer", param="limit"))
         order = req.query.get("order", "desc")
         if order not in ("asc", "desc"):
-            return self._answer(error(400, "order must be asc or desc", param="order"))
+            return answer(error(400, "order must be asc or desc", param="order"))
         videos = sorted(self.book.listing(), key=lambda v: (v.created_at, v.id))
         if order == "desc":
             videos.reverse()
@@ -259,20 +219,18 @@ class OpenAIVideosSandbox(LoopbackServer):
         return SandboxResponse.json(200, body)
 
     def _content(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("content"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "content"):
+            return refused
         variant = req.query.get("variant", "video")
         if variant not in VARIANTS:
-            return self._answer(error(400, f"Invalid variant {variant!r}.", param="variant"))
+            return answer(error(400, f"Invalid variant {variant!r}.", param="variant"))
         video = self.book.get(req.params["vid"])
         if video is None:
-            return self._answer(error(404, f"Video {req.params['vid']!r} not found."))
+            return answer(error(404, f"Video {req.params['vid']!r} not found."))
         if video.status != "completed" or video.output is None:
-            return self._answer(error(404, f"Video is {video.status}; no content yet."))
+            return answer(error(404, f"Video is {video.status}; no content yet."))
         if video.expires_at is not None and time.time() >= video.expires_at:
-            return self._answer(error(404, "Video assets have expired."))
+            return answer(error(404, "Video assets have expired."))
         if variant != "video":
             return SandboxResponse(
                 200, self.book.still(video, variant), {"Content-Type": VARIANTS[variant]}

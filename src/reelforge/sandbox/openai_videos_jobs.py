@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import math
 import random
-import tempfile
 import threading
 import time
 import uuid
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._base import BookConfig, mentions
 from .render import render_clip
 
 LATE_REJECTION = "The generated video was blocked by our moderation system."
@@ -59,13 +59,7 @@ class Video:
 
 
 @dataclass
-class VideoBookConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)
-    render_fps: int = 8
+class VideoBookConfig(BookConfig):
     asset_ttl: float | None = 3600.0  # downloadable assets expire (research §2.4: ~1 h)
 
 
@@ -81,12 +75,12 @@ def _ratio(aspect: str) -> float:
 
 
 class VideoBook:
-    def __init__(self, config: VideoBookConfig) -> None:
+    def __init__(self, config: VideoBookConfig, workdir: Path) -> None:
         self.config = config
         self.videos: dict[str, Video] = {}
         self.rng = random.Random(config.seed)
         self.lock = threading.RLock()
-        self.workdir = Path(tempfile.mkdtemp(prefix="openai-videos-sandbox-"))
+        self.workdir = workdir
 
     def create(self, form: dict[str, Any], *, remixed_from: Video | None = None) -> Video:
         now = time.time()
@@ -141,7 +135,7 @@ class VideoBook:
         now = time.time()
         video.completed_at = now
         prompt = video.prompt.lower()
-        if any(w in prompt for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             video.status = "failed"
             video.error = {"code": "moderation_blocked", "message": LATE_REJECTION}
             return

@@ -11,16 +11,14 @@ Its base URL means what replicate-python's ``base_url`` means (host only, paths 
 from __future__ import annotations
 
 import hmac
-import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.replicate import ReplicateCredentials
+from ._base import ProviderSandbox, fault_headers, mentions
 from .render import render_clip
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 
@@ -78,25 +76,18 @@ def iso(t: float | None) -> str | None:
     return None if t is None else datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")
 
 
-class ReplicateSandbox(LoopbackServer):
+class ReplicateSandbox(ProviderSandbox[ReplicateSandboxConfig]):
     def __init__(
         self, config: ReplicateSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("replicate-sandbox")
-        self.config = config or ReplicateSandboxConfig()
-        self.cdn = cdn
+        super().__init__("replicate-sandbox", config or ReplicateSandboxConfig(), cdn=cdn)
         self.predictions: dict[str, Prediction] = {}
         self.submits = 0
-        self.workdir = Path(tempfile.mkdtemp(prefix="replicate-sandbox-"))
         self.add_route("POST", "/v1/models/{owner}/{name}/predictions", self._create)
         self.add_route("POST", "/v1/predictions", self._create)
         self.add_route("GET", "/v1/predictions", self._list)
         self.add_route("GET", "/v1/predictions/{pid}", self._get)
         self.add_route("POST", "/v1/predictions/{pid}/cancel", self._cancel)
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def credentials(self) -> ReplicateCredentials:
         return ReplicateCredentials(self.config.api_token)
@@ -128,11 +119,8 @@ class ReplicateSandbox(LoopbackServer):
             {"Content-Type": "application/problem+json", **(headers or {})},
         )
 
-    def _fault(self, f: ReplicateFault) -> SandboxResponse:
-        if f.delay:
-            time.sleep(f.delay)
-        hdrs = {"Retry-After": f"{f.retry_after:g}"} if f.retry_after is not None else {}
-        return self._problem(f.status, f.title, f.detail, hdrs)
+    def _fault_response(self, f: ReplicateFault) -> SandboxResponse:
+        return self._problem(f.status, f.title, f.detail, fault_headers(f, spell="{:g}".format))
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         scheme, _, token = req.headers.get("authorization", "").partition(" ")
@@ -190,10 +178,10 @@ class ReplicateSandbox(LoopbackServer):
     def _finish(self, p: Prediction) -> None:
         prompt = str(p.input.get("prompt", ""))
         p.completed_at = p.due_at
-        if any(w in prompt.lower() for w in self.config.blocked_words):
+        if mentions(prompt, self.config.blocked_words):
             p.status, p.error = "failed", E005
             return
-        if any(w in prompt.lower() for w in self.config.fail_words):
+        if mentions(prompt, self.config.fail_words):
             p.status, p.error = "failed", "Prediction failed: CUDA error: out of memory"
             return
         seconds = int(p.input.get("duration") or p.input.get("seconds") or 5)
@@ -214,13 +202,9 @@ class ReplicateSandbox(LoopbackServer):
         p.status = "succeeded"
 
     def _create(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         try:
             body = req.json()
         except ValueError:
@@ -249,7 +233,7 @@ class ReplicateSandbox(LoopbackServer):
         with self.lock:
             self.predictions[p.id] = p
         if fault is not None:
-            return self._fault(fault)
+            return self._fault_response(fault)
         prefer = req.headers.get("prefer", "")
         if prefer.startswith("wait"):
             _, _, n = prefer.partition("=")
@@ -293,7 +277,7 @@ class ReplicateSandbox(LoopbackServer):
         if isinstance(p, SandboxResponse):
             return p
         if fault := self._take_fault("get"):
-            return self._fault(fault)
+            return self._fault_response(fault)
         return SandboxResponse.json(200, self.as_json(p))
 
     def _cancel(self, req: SandboxRequest) -> SandboxResponse:
@@ -301,7 +285,7 @@ class ReplicateSandbox(LoopbackServer):
         if isinstance(p, SandboxResponse):
             return p
         if fault := self._take_fault("cancel"):
-            return self._fault(fault)
+            return self._fault_response(fault)
         self._advance(p)
         with self.lock:
             if p.status in ("starting", "processing"):
@@ -309,10 +293,8 @@ class ReplicateSandbox(LoopbackServer):
         return SandboxResponse.json(200, self.as_json(p))
 
     def _list(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("list"):
-            return self._fault(fault)
+        if refused := self._gate(req, "list"):
+            return refused
         with self.lock:
             items = sorted(self.predictions.values(), key=lambda p: -p.created_at)
         return SandboxResponse.json(

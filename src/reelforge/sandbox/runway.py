@@ -16,14 +16,12 @@ the create endpoints, accepted or not.
 
 from __future__ import annotations
 
-import shutil
-import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.runway.auth import RunwayCredentials
 from ..providers.runway.models import MODELS
+from ._base import ProviderSandbox, book_config, fault_headers, mentions
 from .runway_rules import VALIDATION, check_auth, check_body, data_uri_bytes
 from .runway_tasks import LIVE, RunwayTask, Staged, TaskBook, TaskBookConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
@@ -71,36 +69,17 @@ def error_response(
     return SandboxResponse.json(status, body, headers)
 
 
-class RunwaySandbox(LoopbackServer):
+class RunwaySandbox(ProviderSandbox[RunwaySandboxConfig]):
     def __init__(
         self, config: RunwaySandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("runway-sandbox")
-        self.config = config or RunwaySandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        super().__init__("runway-sandbox", config or RunwaySandboxConfig(), cdn=cdn)
         self.submits = 0
-        c = self.config
-        self.book = TaskBook(
-            TaskBookConfig(
-                queue_seconds=c.queue_seconds,
-                processing_seconds=c.processing_seconds,
-                max_concurrent=c.max_concurrent,
-                failure_rate=c.failure_rate,
-                seed=c.seed,
-                late_blocked_words=c.late_blocked_words,
-                render_fps=c.render_fps,
-            ),
-            self._publish,
-        )
+        self.book = TaskBook(book_config(TaskBookConfig, self.config), self._publish, self.workdir)
         for route in ROUTES:
             self.add_route("POST", f"/v1/{route}", self._submit_to(route))
         self.add_route("GET", TASKS + "/{task_id}", self._query)
         self.add_route("DELETE", TASKS + "/{task_id}", self._delete)
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
 
     # -- test helpers ----------------------------------------------------------------------------
 
@@ -115,16 +94,10 @@ class RunwaySandbox(LoopbackServer):
         with self.lock:
             return sum(t.credits for t in self.book.tasks.values() if t.status == "SUCCEEDED")
 
-    def _publish(self, path: Path) -> str:
-        return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
-
     # -- wire ------------------------------------------------------------------------------------
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return error_response(fault.status, fault.message, headers=headers)
+        return error_response(fault.status, fault.message, headers=fault_headers(fault))
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         problem = check_auth(
@@ -141,13 +114,9 @@ class RunwaySandbox(LoopbackServer):
         return handler
 
     def _submit(self, route: str, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault_response(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         try:
             body = req.json()
         except ValueError:
@@ -160,8 +129,7 @@ class RunwaySandbox(LoopbackServer):
             if isinstance(staged, SandboxResponse):
                 return staged
             source = staged
-        text = str(body.get("promptText") or "").lower()
-        rejected = any(w in text for w in self.config.blocked_words)
+        rejected = mentions(str(body.get("promptText") or ""), self.config.blocked_words)
         task = self.book.create(route, body, rejected=rejected, source=source)
         if fault is not None:
             return self._fault_response(fault)
@@ -187,10 +155,8 @@ class RunwaySandbox(LoopbackServer):
         return staged
 
     def _query(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("task"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "task"):
+            return refused
         task = self.book.get(req.params["task_id"])
         if task is None:
             return error_response(404, "Task not found")
@@ -200,10 +166,8 @@ class RunwaySandbox(LoopbackServer):
 
     def _delete(self, req: SandboxRequest) -> SandboxResponse:
         """Live: cancelled (and refunded). Terminal: the task is deleted (then 404)."""
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("cancel"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "cancel"):
+            return refused
         task = self.book.get(req.params["task_id"])
         if task is None:
             return error_response(404, "Task not found")

@@ -6,9 +6,7 @@ while live, ``cost`` once terminal (failed and cancelled tasks are refunded: 0).
 from __future__ import annotations
 
 import base64
-import io
 import random
-import tempfile
 import threading
 import time
 import uuid
@@ -22,16 +20,13 @@ from ..generators.base import ShotRequest
 from ..generators.previz.generator import PrevizGenerator
 from ..media.probe import probe
 from ..providers.runway.models import MODELS, credits, ratio_pair
+from ._base import BookConfig, iso, mentions, save_frame
 from .render import SIZES, render_clip
 
 LIVE = ("PENDING", "THROTTLED", "RUNNING")
 INPUT_REJECTION = ("SAFETY.INPUT.TEXT", "The prompt was flagged by content moderation.")
 LATE_REJECTION = ("SAFETY.OUTPUT.VIDEO", "The output was flagged by content moderation.")
 INTERNAL = ("INTERNAL.BAD_OUTPUT.CODE01", "The output did not pass quality checks.")
-
-
-def iso(ts: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts % 1 * 1000):03d}Z"
 
 
 @dataclass(frozen=True)
@@ -80,23 +75,17 @@ class RunwayTask:
 
 
 @dataclass
-class TaskBookConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
+class TaskBookConfig(BookConfig):
     max_concurrent: int | None = None  # beyond it tasks wait THROTTLED
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)
-    render_fps: int = 8
 
 
 @dataclass
 class TaskBook:
     config: TaskBookConfig
     publish: Callable[[Path], str]
+    workdir: Path
     tasks: dict[str, RunwayTask] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="runway-sandbox-")))
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.config.seed)
@@ -165,7 +154,7 @@ class TaskBook:
 
     def _finish(self, task: RunwayTask) -> None:
         prompt = task.prompt().lower()
-        if any(w in prompt for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             task.status, task.failure = "FAILED", LATE_REJECTION
             return
         if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
@@ -220,12 +209,8 @@ class TaskBook:
         for image in images:
             uri = str(image.get("uri", ""))
             if image.get("position", "first") == position and uri.startswith("data:"):
-                from PIL import Image
-
-                path = self.workdir / f"{task.id}-{position}.png"
                 raw = base64.b64decode(uri.split(",", 1)[1])
-                Image.open(io.BytesIO(raw)).convert("RGB").save(path)
-                return path
+                return save_frame(raw, self.workdir / f"{task.id}-{position}.png")
         return None
 
     def as_data(self, task: RunwayTask) -> dict[str, Any]:

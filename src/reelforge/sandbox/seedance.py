@@ -12,14 +12,13 @@ be exercised deterministically. ``submits`` counts task-creating POSTs.
 
 from __future__ import annotations
 
-import shutil
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from ..providers.seedance.auth import SeedanceCredentials
+from ._base import ProviderSandbox, book_config, fault_headers, mentions
 from .seedance_rules import check_auth, check_body
 from .seedance_tasks import LIVE, TaskBook, TaskBookConfig
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
@@ -72,43 +71,21 @@ def error_response(
     return SandboxResponse.json(status, body, headers)
 
 
-class SeedanceSandbox(LoopbackServer):
+class SeedanceSandbox(ProviderSandbox[SeedanceSandboxConfig]):
+    API_PREFIX = PREFIX  # what ``REELFORGE_SEEDANCE_BASE_URL`` includes
+
     def __init__(
         self, config: SeedanceSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("seedance-sandbox")
-        self.config = config or SeedanceSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs are served from here when set (a "foreign" host), else ourselves
+        super().__init__("seedance-sandbox", config or SeedanceSandboxConfig(), cdn=cdn)
         self.submits = 0  # POSTs received (accepted or not)
-        c = self.config
-        self.book = TaskBook(
-            TaskBookConfig(
-                queue_seconds=c.queue_seconds,
-                processing_seconds=c.processing_seconds,
-                failure_rate=c.failure_rate,
-                seed=c.seed,
-                late_blocked_words=c.late_blocked_words,
-                render_fps=c.render_fps,
-                max_execution_seconds=c.max_execution_seconds,
-            ),
-            self._publish,
-        )
+        self.book = TaskBook(book_config(TaskBookConfig, self.config), self._publish, self.workdir)
         self.add_route("POST", TASKS, self._submit)
         self.add_route("GET", TASKS, self._list)
         self.add_route("GET", TASKS + "/{task_id}", self._query)
         self.add_route("DELETE", TASKS + "/{task_id}", self._delete)
 
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
-
     # -- test helpers ----------------------------------------------------------------------------
-
-    @property
-    def api_base(self) -> str:
-        """What ``REELFORGE_SEEDANCE_BASE_URL`` should be: origin plus ``/api/v3``."""
-        return self.base_url + PREFIX
 
     def credentials(self) -> SeedanceCredentials:
         return SeedanceCredentials(api_key=self.config.api_key)
@@ -118,39 +95,27 @@ class SeedanceSandbox(LoopbackServer):
         with self.lock:
             return sum(t.tokens or 0 for t in self.book.tasks.values())
 
-    def _publish(self, path: Path) -> str:
-        return (self.cdn or self).publish(path, ttl=self.config.url_ttl)
-
     # -- wire ------------------------------------------------------------------------------------
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return error_response(fault.status, fault.code, fault.message, headers)
+        return error_response(fault.status, fault.code, fault.message, fault_headers(fault))
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         problem = check_auth(req.headers.get("authorization"), api_key=self.config.api_key)
         return None if problem is None else error_response(*problem)
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault_response(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         try:
             body = req.json()
         except ValueError:
             return error_response(400, "InvalidParameter", "The request body is not valid JSON.")
         if problem := check_body(body):
             return error_response(*problem)
-        text = " ".join(
-            str(i.get("text", "")) for i in body["content"] if i.get("type") == "text"
-        ).lower()
-        if any(w in text for w in self.config.blocked_words):
+        text = " ".join(str(i.get("text", "")) for i in body["content"] if i.get("type") == "text")
+        if mentions(text, self.config.blocked_words):
             return error_response(
                 400,
                 "InputTextSensitiveContentDetected",
@@ -162,20 +127,16 @@ class SeedanceSandbox(LoopbackServer):
         return SandboxResponse.json(200, {"id": task.id})
 
     def _query(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("query"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "query"):
+            return refused
         task = self.book.get(req.params["task_id"])
         if task is None:
             return error_response(404, "ResourceNotFound", "The specified task was not found.")
         return SandboxResponse.json(200, task.as_data())
 
     def _list(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("list"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "list"):
+            return refused
         q = req.query
         try:
             page = int(q.get("page_num", 1))
@@ -202,10 +163,8 @@ class SeedanceSandbox(LoopbackServer):
 
     def _delete(self, req: SandboxRequest) -> SandboxResponse:
         """Queued: cancelled. Running or cancelled: refused. Finished: the record is deleted."""
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("cancel"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "cancel"):
+            return refused
         task = self.book.get(req.params["task_id"])
         if task is None:
             return error_response(404, "ResourceNotFound", "The specified task was not found.")

@@ -6,9 +6,7 @@ it is due, so no scheduler thread is needed."""
 from __future__ import annotations
 
 import base64
-import io
 import random
-import tempfile
 import threading
 import time
 import uuid
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..providers.seedance.models import FPS, RATIOS, dimensions, nearest_ratio, token_count
+from ._base import BookConfig, mentions, save_frame
 from .render import render_clip
 
 LATE_REJECTION = (
@@ -83,24 +82,20 @@ class SeedanceTask:
 
 
 @dataclass
-class TaskBookConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)
-    render_fps: int = 8
+class TaskBookConfig(BookConfig):
     max_execution_seconds: float | None = None  # overrides execution_expires_after (tests)
 
 
 class TaskBook:
-    def __init__(self, config: TaskBookConfig, publish: Callable[[Path], str]) -> None:
+    def __init__(
+        self, config: TaskBookConfig, publish: Callable[[Path], str], workdir: Path
+    ) -> None:
         self.config = config
         self.publish = publish  # where finished clips (and last frames) are served
         self.tasks: dict[str, SeedanceTask] = {}
         self.rng = random.Random(config.seed)
         self.lock = threading.RLock()
-        self.workdir = Path(tempfile.mkdtemp(prefix="seedance-sandbox-"))
+        self.workdir = workdir
 
     def create(self, body: dict[str, Any]) -> SeedanceTask:
         now = time.time()
@@ -147,7 +142,7 @@ class TaskBook:
         prompt = self._prompt(task).lower()
         task.updated_at = time.time()
         failure = None
-        if any(w in prompt for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             failure = LATE_REJECTION
         elif self.config.failure_rate and self.rng.random() < self.config.failure_rate:
             failure = INTERNAL
@@ -205,11 +200,7 @@ class TaskBook:
         for item in task.body.get("content", []):
             url = str((item.get("image_url") or {}).get("url", ""))
             if item.get("role") == role and url.startswith("data:"):
-                from PIL import Image
-
-                raw = base64.b64decode(url.split(",", 1)[1])
-                Image.open(io.BytesIO(raw)).convert("RGB").save(path)
-                return path
+                return save_frame(base64.b64decode(url.split(",", 1)[1]), path)
         return None
 
     def _last_frame(self, task: SeedanceTask, source: Path | None) -> Path:

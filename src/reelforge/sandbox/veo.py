@@ -14,7 +14,6 @@ official SDK can be pointed at it through ``HttpOptions(base_url=...)``. Faults 
 from __future__ import annotations
 
 import json
-import shutil
 import time
 import uuid
 from dataclasses import dataclass
@@ -22,11 +21,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..providers.veo import GeminiCredentials
+from ._base import BookConfig, ProviderSandbox, book_config, mentions
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
-from .veo_operations import OperationBook, VeoOperationsConfig
+from .veo_operations import OperationBook
 from .veo_rules import check_body, check_key
 
 API = "/v1beta"
+JSON_UTF8 = "application/json; charset=UTF-8"  # the Content-Type of Google's error answers
 SUBMIT_BLOCKED = (
     "The prompt contains sensitive words that violate Google's Responsible AI practices. "
     "Try rephrasing the prompt. If you think this was an error, send feedback."
@@ -74,33 +75,37 @@ def error_body(status: int, google_status: str, message: str, details: Any = Non
     return json.dumps({"error": err}).encode()
 
 
-class VeoSandbox(LoopbackServer):
+def google_error(
+    status: int, google_status: str, message: str, details: Any = None
+) -> SandboxResponse:
+    body = error_body(status, google_status, message, details)
+    return SandboxResponse(status, body, {"Content-Type": JSON_UTF8})
+
+
+def fault_body(fault: VeoFault) -> bytes:
+    """A scripted fault's error body, after its delay; a retry delay rides in ``details`` as
+    google.rpc.RetryInfo."""
+    if fault.delay:
+        time.sleep(fault.delay)
+    details = None
+    if fault.retry_delay is not None:
+        retry = f"{fault.retry_delay:g}s"
+        details = [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": retry}]
+    return error_body(fault.status, fault.google_status, fault.message, details)
+
+
+class VeoSandbox(ProviderSandbox[VeoSandboxConfig]):
     def __init__(
         self, config: VeoSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("veo-sandbox")
-        self.config = config or VeoSandboxConfig()
-        self.latency = self.config.latency
-        self.cdn = cdn  # outputs served from here (a "foreign" host, no key) when set
+        # Outputs are served from the CDN when set (a "foreign" host, no key), else here.
+        super().__init__("veo-sandbox", config or VeoSandboxConfig(), cdn=cdn)
         self.submits = 0  # POSTs received, whatever their outcome
         self.stored: dict[str, _StoredFile] = {}
-        c = self.config
-        book_config = VeoOperationsConfig(
-            queue_seconds=c.queue_seconds,
-            processing_seconds=c.processing_seconds,
-            failure_rate=c.failure_rate,
-            seed=c.seed,
-            late_blocked_words=c.late_blocked_words,
-            render_fps=c.render_fps,
-        )
-        self.book = OperationBook(book_config, self._publish)
+        self.book = OperationBook(book_config(BookConfig, self.config), self._publish, self.workdir)
         self.add_route("POST", f"{API}/models/{{model}}:predictLongRunning", self._submit)
         self.add_route("GET", f"{API}/models/{{model}}/operations/{{op}}", self._operation)
         self.add_route("GET", f"{API}/files/{{file}}:download", self._download)
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)
 
     # -- test helpers ----------------------------------------------------------------------------
 
@@ -124,24 +129,8 @@ class VeoSandbox(LoopbackServer):
 
     # -- wire ------------------------------------------------------------------------------------
 
-    def _error(
-        self, status: int, google_status: str, message: str, details: Any = None
-    ) -> SandboxResponse:
-        body = error_body(status, google_status, message, details)
-        return SandboxResponse(status, body, {"Content-Type": "application/json; charset=UTF-8"})
-
     def _fault_response(self, fault: VeoFault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        details = None
-        if fault.retry_delay is not None:
-            details = [
-                {
-                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
-                    "retryDelay": f"{fault.retry_delay:g}s",
-                }
-            ]
-        return self._error(fault.status, fault.google_status, fault.message, details)
+        return SandboxResponse(fault.status, fault_body(fault), {"Content-Type": JSON_UTF8})
 
     def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         problem = check_key(
@@ -158,29 +147,24 @@ class VeoSandbox(LoopbackServer):
                     "domain": "googleapis.com",
                 }
             ]
-        return self._error(*problem, details)
+        return google_error(*problem, details)
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault_response(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         try:
             body = req.json()
         except ValueError:
-            return self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+            return google_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
         model = req.params["model"]
         if problem := check_body(model, body):
-            return self._error(*problem)
-        prompt = str(body["instances"][0].get("prompt", "")).lower()
-        if any(w in prompt for w in self.config.blocked_words):
-            return self._error(400, "INVALID_ARGUMENT", SUBMIT_BLOCKED)
+            return google_error(*problem)
+        if mentions(str(body["instances"][0].get("prompt", "")), self.config.blocked_words):
+            return google_error(400, "INVALID_ARGUMENT", SUBMIT_BLOCKED)
         with self.lock:  # check-and-create atomically
             if self.book.active() >= self.config.concurrency_limit:
-                return self._error(
+                return google_error(
                     429,
                     "RESOURCE_EXHAUSTED",
                     "Resource has been exhausted (e.g. check quota).",
@@ -191,25 +175,21 @@ class VeoSandbox(LoopbackServer):
         return SandboxResponse.json(200, op.as_json())
 
     def _operation(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("operation"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "operation"):
+            return refused
         name = f"models/{req.params['model']}/operations/{req.params['op']}"
         op = self.book.get(name)
         if op is None:
-            return self._error(404, "NOT_FOUND", f"Operation {name} not found.")
+            return google_error(404, "NOT_FOUND", f"Operation {name} not found.")
         return SandboxResponse.json(200, self.book.refresh(op).as_json())
 
     def _download(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._auth(req):
-            return denied
-        if fault := self._take_fault("download"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "download"):
+            return refused
         with self.lock:
             f = self.stored.get(req.params["file"])
         if f is None or (f.expires_at is not None and time.time() >= f.expires_at):
-            return self._error(
+            return google_error(
                 403,
                 "PERMISSION_DENIED",
                 f"You do not have permission to access the File {req.params['file']} "

@@ -6,9 +6,7 @@ read after it is due, like the Kling task book, so no scheduler thread is needed
 from __future__ import annotations
 
 import base64
-import io
 import random
-import tempfile
 import threading
 import time
 import uuid
@@ -17,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._base import BookConfig, mentions, save_frame
 from .render import render_clip
 
 FILTERED_REASON = (
@@ -29,18 +28,8 @@ PREDICT_RESPONSE = (
 
 
 @dataclass
-class VeoOperationsConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)
-    render_fps: int = 8
-
-
-@dataclass
 class Operation:
-    name: str  # models/{model}/operations/{id}
+    name: str  # models/{model}/operations/{id}, or the Vertex model's resource + /operations/{id}
     model: str
     body: dict[str, Any]
     created_at: float
@@ -51,6 +40,10 @@ class Operation:
     files: list[str] = field(default_factory=list)
 
     @property
+    def id(self) -> str:
+        return self.name.rsplit("/", 1)[-1]
+
+    @property
     def instance(self) -> dict[str, Any]:
         return dict(self.body["instances"][0])
 
@@ -58,30 +51,34 @@ class Operation:
     def parameters(self) -> dict[str, Any]:
         return dict(self.body.get("parameters") or {})
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, response_type: str = PREDICT_RESPONSE) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name}
         if self.done:
             data["done"] = True
             if self.error is not None:
                 data["error"] = self.error
             elif self.response is not None:
-                data["response"] = {"@type": PREDICT_RESPONSE, **self.response}
+                data["response"] = {"@type": response_type, **self.response}
         return data
 
 
 class OperationBook:
-    def __init__(self, config: VeoOperationsConfig, publish: Callable[[Path], str]) -> None:
+    """The Gemini API's operations; :class:`~.vertex_operations.VertexOperationBook` gives them
+    Vertex's names and result shape (``_filtered``, ``_samples``)."""
+
+    def __init__(self, config: BookConfig, publish: Callable[[Path], str], workdir: Path) -> None:
         self.config = config
         self.publish = publish  # where a finished clip is served; returns its URI
         self.operations: dict[str, Operation] = {}
         self.rng = random.Random(config.seed)
         self.lock = threading.RLock()
-        self.workdir = Path(tempfile.mkdtemp(prefix="veo-sandbox-"))
+        self.workdir = workdir
 
-    def create(self, model: str, body: dict[str, Any]) -> Operation:
+    def create(self, model: str, body: dict[str, Any], name: str | None = None) -> Operation:
+        """A new operation, named ``name`` (default: the Gemini API's model operation name)."""
         now = time.time()
         op = Operation(
-            name=f"models/{model}/operations/{uuid.uuid4().hex[:12]}",
+            name=name or f"models/{model}/operations/{uuid.uuid4().hex[:12]}",
             model=model,
             body=body,
             created_at=now,
@@ -107,49 +104,49 @@ class OperationBook:
         return op
 
     def _finish(self, op: Operation) -> None:
-        prompt = str(op.instance.get("prompt", "")).lower()
-        params = op.parameters
-        count = int(params.get("sampleCount", 1))
+        count = int(op.parameters.get("sampleCount", 1))
         op.done = True
-        if any(w in prompt for w in self.config.late_blocked_words):
-            op.response = {
-                "generateVideoResponse": {
-                    "raiMediaFilteredCount": count,
-                    "raiMediaFilteredReasons": [FILTERED_REASON],
-                }
-            }
-            return
-        if self.config.failure_rate and self.rng.random() < self.config.failure_rate:
+        if mentions(str(op.instance.get("prompt", "")), self.config.late_blocked_words):
+            op.response = self._filtered(count)
+        elif self.config.failure_rate and self.rng.random() < self.config.failure_rate:
             op.error = {"code": 13, "message": "Video generation failed due to an internal error."}
-            return
-        seconds = int(params.get("durationSeconds", 8))
+        else:
+            op.response = self._samples(op, count)
+
+    def _filtered(self, count: int) -> dict[str, Any]:
+        """The late content filter: no samples, and how many were filtered and why."""
+        filtered = {"raiMediaFilteredCount": count, "raiMediaFilteredReasons": [FILTERED_REASON]}
+        return {"generateVideoResponse": filtered}
+
+    def _samples(self, op: Operation, count: int) -> dict[str, Any]:
         samples = []
-        for i in range(count):
-            out = self.workdir / f"{op.name.rsplit('/', 1)[-1]}-{i}.mp4"
-            render_clip(
-                out,
-                task_id=op.name.rsplit("/", 1)[-1],
-                model=op.model,
-                mode=str(params.get("resolution", "720p")),
-                prompt=str(op.instance.get("prompt", "")),
-                seconds=seconds,
-                fps=self.config.render_fps,
-                aspect=str(params.get("aspectRatio", "16:9")),
-                first_frame=self._frame(op, "image"),
-                last_frame=self._frame(op, "lastFrame"),
-                audio=op.model.startswith("veo-3"),  # the Gemini API always adds Veo 3's audio
-            )
+        for i in range(count):  # the Gemini API always adds Veo 3's audio
+            out = self._render(op, i, op.id, audio=op.model.startswith("veo-3"))
             samples.append({"video": {"uri": self.publish(out)}})
-        op.response = {"generateVideoResponse": {"generatedSamples": samples}}
+        return {"generateVideoResponse": {"generatedSamples": samples}}
+
+    def _render(self, op: Operation, index: int, task_id: str, *, audio: bool = False) -> Path:
+        """Sample ``index`` of ``op`` as a previz clip (``task_id`` seeds its frames)."""
+        params = op.parameters
+        out = self.workdir / f"{op.id}-{index}.mp4"
+        render_clip(
+            out,
+            task_id=task_id,
+            model=op.model,
+            mode=str(params.get("resolution", "720p")),
+            prompt=str(op.instance.get("prompt", "")),
+            seconds=int(params.get("durationSeconds", 8)),
+            fps=self.config.render_fps,
+            aspect=str(params.get("aspectRatio", "16:9")),
+            first_frame=self._frame(op, "image"),
+            last_frame=self._frame(op, "lastFrame"),
+            audio=audio,
+        )
+        return out
 
     def _frame(self, op: Operation, key: str) -> Path | None:
         value = op.instance.get(key)
         if not isinstance(value, dict) or not value.get("bytesBase64Encoded"):
             return None
-        from PIL import Image
-
         raw = base64.b64decode(value["bytesBase64Encoded"])
-        image = Image.open(io.BytesIO(raw)).convert("RGB")
-        path = self.workdir / f"{op.name.rsplit('/', 1)[-1]}-{key}.png"
-        image.save(path)
-        return path
+        return save_frame(raw, self.workdir / f"{op.id}-{key}.png")

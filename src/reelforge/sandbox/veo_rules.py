@@ -74,6 +74,21 @@ def _check_image(value: Any, name: str) -> Rejection | None:
     return None
 
 
+def check_shape(body: Any, top_keys: set[str], instance_keys: set[str]) -> Rejection | None:
+    """A ``predictLongRunning`` body's shape: only ``top_keys``, exactly one instance holding
+    only ``instance_keys``, and parameters (if any) an object."""
+    if not isinstance(body, dict) or set(body) - top_keys:
+        return _bad("Invalid JSON payload received: expected instances and parameters")
+    instances, params = body.get("instances"), body.get("parameters") or {}
+    if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):
+        return _bad("instances must hold exactly one instance")
+    if not isinstance(params, dict):
+        return _bad("parameters must be an object")
+    if unknown := set(instances[0]) - instance_keys:
+        return _bad(f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}"')
+    return None
+
+
 def check_body(model: str, body: Any) -> Rejection | None:
     if model not in MODELS:
         return (
@@ -82,16 +97,9 @@ def check_body(model: str, body: Any) -> Rejection | None:
             f"models/{model} is not found for API version v1beta, or is not supported for "
             "predictLongRunning.",
         )
-    if not isinstance(body, dict) or set(body) - {"instances", "parameters"}:
-        return _bad("Invalid JSON payload received: expected instances and parameters")
-    instances, params = body.get("instances"), body.get("parameters") or {}
-    if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):
-        return _bad("instances must hold exactly one instance")
-    if not isinstance(params, dict):
-        return _bad("parameters must be an object")
-    inst = instances[0]
-    if unknown := set(inst) - INSTANCE_KEYS:
-        return _bad(f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}"')
+    if problem := check_shape(body, {"instances", "parameters"}, INSTANCE_KEYS):
+        return problem
+    inst, params = body["instances"][0], body.get("parameters") or {}
     if vertex := set(params) & VERTEX_ONLY:
         return _bad(f"`{sorted(vertex)[0]}` isn't supported by this model.")
     if unknown := set(params) - PARAMETER_KEYS:

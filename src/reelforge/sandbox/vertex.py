@@ -16,18 +16,16 @@ scripted with :meth:`inject` and :class:`~reelforge.sandbox.veo.VeoFault`.
 
 from __future__ import annotations
 
-import shutil
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
 from ..providers.veo.vertex import VertexCredentials
-from .server import LoopbackServer, SandboxRequest, SandboxResponse
-from .veo import VeoFault, error_body
-from .veo_operations import VeoOperationsConfig
-from .vertex_operations import VertexOperationBook, as_json
+from ._base import BookConfig, ProviderSandbox, book_config, mentions
+from .server import SandboxRequest, SandboxResponse
+from .veo import VeoFault, fault_body, google_error
+from .vertex_operations import RESPONSE_TYPE, VertexOperationBook
 from .vertex_rules import check_auth, check_body, check_scope
 
 VERSIONS = ("v1", "v1beta1")
@@ -63,32 +61,19 @@ class VertexSandboxConfig:
     render_fps: int = 8
 
 
-class VertexSandbox(LoopbackServer):
+class VertexSandbox(ProviderSandbox[VertexSandboxConfig]):
     def __init__(self, config: VertexSandboxConfig | None = None) -> None:
-        super().__init__("vertex-sandbox")
-        self.config = config or VertexSandboxConfig()
-        self.latency = self.config.latency
+        super().__init__("vertex-sandbox", config or VertexSandboxConfig())
         self.submits = 0  # POSTs to predictLongRunning, whatever their outcome
         self.objects: dict[tuple[str, str], Path] = {}  # (bucket, object) → file
         self._objects_lock = threading.Lock()
-        c = self.config
-        book_config = VeoOperationsConfig(
-            queue_seconds=c.queue_seconds,
-            processing_seconds=c.processing_seconds,
-            failure_rate=c.failure_rate,
-            seed=c.seed,
-            late_blocked_words=c.late_blocked_words,
-            render_fps=c.render_fps,
+        self.book = VertexOperationBook(
+            book_config(BookConfig, self.config), self._store, self.workdir
         )
-        self.book = VertexOperationBook(book_config, self._store)
         for prefix in (PROJECT_MODEL, EXPRESS_MODEL):
             self.add_route("POST", f"{prefix}:predictLongRunning", self._submit)
             self.add_route("POST", f"{prefix}:fetchPredictOperation", self._fetch)
         self.add_route("GET", "/storage/v1/b/{bucket}/o/{object}", self._object)
-
-    def stop(self) -> None:
-        super().stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)
 
     # -- helpers for tests and the session --------------------------------------------------------
 
@@ -119,24 +104,10 @@ class VertexSandbox(LoopbackServer):
 
     # -- wire -------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _error(status: int, google_status: str, message: str) -> SandboxResponse:
-        body = error_body(status, google_status, message)
-        return SandboxResponse(status, body, {"Content-Type": "application/json; charset=UTF-8"})
-
     def _fault_response(self, fault: VeoFault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        details = None
-        if fault.retry_delay is not None:
-            details = [
-                {
-                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
-                    "retryDelay": f"{fault.retry_delay:g}s",
-                }
-            ]
-        body = error_body(fault.status, fault.google_status, fault.message, details)
-        return SandboxResponse(fault.status, body, {"Content-Type": "application/json"})
+        return SandboxResponse(
+            fault.status, fault_body(fault), {"Content-Type": "application/json"}
+        )
 
     @staticmethod
     def _resource(req: SandboxRequest) -> str:
@@ -146,11 +117,11 @@ class VertexSandbox(LoopbackServer):
             return model
         return f"projects/{p['project']}/locations/{p['location']}/{model}"
 
-    def _gate(self, req: SandboxRequest) -> SandboxResponse | None:
+    def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
         """Version, credentials, then project and location: what every API call passes."""
         p = req.params
         if p["version"] not in VERSIONS:
-            return self._error(404, "NOT_FOUND", f"API version {p['version']} not found.")
+            return google_error(404, "NOT_FOUND", f"API version {p['version']} not found.")
         express = "project" not in p
         c = self.config
         problem = check_auth(
@@ -162,29 +133,24 @@ class VertexSandbox(LoopbackServer):
         )
         if problem is None and not express:
             problem = check_scope(p["project"], p["location"], p["model"], own_project=c.project)
-        return self._error(*problem) if problem else None
+        return google_error(*problem) if problem else None
 
     def _submit(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._gate(req):
-            return denied
-        with self.lock:
-            self.submits += 1
-        fault = self._take_fault("submit")
-        if fault is not None and not fault.after_create:
-            return self._fault_response(fault)
+        refused, fault = self._admit(req)
+        if refused:
+            return refused
         try:
             body = req.json()
         except ValueError:
-            return self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+            return google_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
         model, resource = req.params["model"], self._resource(req)
         if problem := check_body(model, body, resource=resource):
-            return self._error(*problem)
-        prompt = str(body["instances"][0].get("prompt") or "").lower()
-        if any(w in prompt for w in self.config.blocked_words):
-            return self._error(400, "INVALID_ARGUMENT", SUBMIT_BLOCKED)
+            return google_error(*problem)
+        if mentions(str(body["instances"][0].get("prompt") or ""), self.config.blocked_words):
+            return google_error(400, "INVALID_ARGUMENT", SUBMIT_BLOCKED)
         with self.lock:  # check-and-create atomically
             if self.book.active() >= self.config.concurrency_limit:
-                return self._error(
+                return google_error(
                     429,
                     "RESOURCE_EXHAUSTED",
                     "Quota exceeded for aiplatform.googleapis.com/"
@@ -197,25 +163,23 @@ class VertexSandbox(LoopbackServer):
         return SandboxResponse.json(200, {"name": op.name})
 
     def _fetch(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := self._gate(req):
-            return denied
-        if fault := self._take_fault("operation"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "operation"):
+            return refused
         try:
             body = req.json()
         except ValueError:
-            return self._error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
+            return google_error(400, "INVALID_ARGUMENT", "Invalid JSON payload received.")
         name = body.get("operationName") if isinstance(body, dict) else None
         if not isinstance(name, str) or not name:
-            return self._error(400, "INVALID_ARGUMENT", "operationName is required.")
+            return google_error(400, "INVALID_ARGUMENT", "operationName is required.")
         if not name.startswith(f"{self._resource(req)}/operations/"):
-            return self._error(
+            return google_error(
                 400, "INVALID_ARGUMENT", f"Operation {name} does not belong to this model."
             )
         op = self.book.get(name)
         if op is None:
-            return self._error(404, "NOT_FOUND", f"Operation {name} not found.")
-        return SandboxResponse.json(200, as_json(self.book.refresh(op)))
+            return google_error(404, "NOT_FOUND", f"Operation {name} not found.")
+        return SandboxResponse.json(200, self.book.refresh(op).as_json(RESPONSE_TYPE))
 
     def _object(self, req: SandboxRequest) -> SandboxResponse:
         """The Cloud Storage JSON API's object GET: media with ``alt=media``, else metadata."""

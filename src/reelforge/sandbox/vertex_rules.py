@@ -14,7 +14,7 @@ import binascii
 import hmac
 from typing import Any
 
-from .veo_rules import PARAMETER_KEYS, Rejection
+from .veo_rules import PARAMETER_KEYS, Rejection, check_shape
 from .veo_rules import _check_parameters as check_shared_parameters
 
 MODELS = {
@@ -122,16 +122,9 @@ def check_body(model: str, body: Any, *, resource: str) -> Rejection | None:
     if model not in MODELS:
         return (404, "NOT_FOUND", f"Publisher Model `{resource}` was not found or your project "
                 "does not have access to it.")  # fmt: skip
-    if not isinstance(body, dict) or set(body) - {"instances", "parameters", "labels"}:
-        return _bad("Invalid JSON payload received: expected instances and parameters")
-    instances, params = body.get("instances"), body.get("parameters") or {}
-    if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):
-        return _bad("instances must hold exactly one instance")
-    if not isinstance(params, dict):
-        return _bad("parameters must be an object")
-    inst = instances[0]
-    if unknown := set(inst) - INSTANCE_KEYS:
-        return _bad(f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}"')
+    if problem := check_shape(body, {"instances", "parameters", "labels"}, INSTANCE_KEYS):
+        return problem
+    inst, params = body["instances"][0], body.get("parameters") or {}
     if unknown := set(params) - VERTEX_PARAMETER_KEYS:
         return _bad(f'Invalid JSON payload received. Unknown name "{sorted(unknown)[0]}"')
     return (

@@ -14,19 +14,17 @@ Faults are scripted with :meth:`XaiSandbox.inject`.
 
 from __future__ import annotations
 
-import shutil
-import time
 from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, Literal, Self
 
+from ._base import ProviderSandbox, answer, book_config, fault_headers, mentions, minute_wait
 from .server import LoopbackServer, SandboxRequest, SandboxResponse
 from .xai_jobs import Job, JobBook, JobBookConfig
 from .xai_rules import (
     EXHAUSTED,
     INVALID,
     NOT_FOUND,
-    Rejection,
     check_auth,
     check_generation,
     check_source,
@@ -66,40 +64,27 @@ class Fault:
     delay: float = 0.0  # sleep before answering (client timeouts)
 
 
-class XaiSandbox(LoopbackServer):
+class XaiSandbox(ProviderSandbox[XaiSandboxConfig]):
+    API_PREFIX = "/v1"  # what xAI's OpenAI-style clients include in ``base_url``
+    cdn: LoopbackServer  # outputs always live on another origin (vidgen.x.ai's stand-in)
+
     def __init__(
         self, config: XaiSandboxConfig | None = None, *, cdn: LoopbackServer | None = None
     ) -> None:
-        super().__init__("xai-sandbox")
-        self.config = config or XaiSandboxConfig()
-        self.latency = self.config.latency
+        vidgen = cdn or LoopbackServer("xai-vidgen")
+        super().__init__("xai-sandbox", config or XaiSandboxConfig(), cdn=vidgen)
         self._owns_cdn = cdn is None
-        self.cdn = cdn or LoopbackServer("xai-vidgen")  # outputs live on another origin
         self.submits: Counter[str] = Counter()  # submits received, per prompt
         self._submit_times: deque[float] = deque()
         self.book = JobBook(
-            JobBookConfig(
-                queue_seconds=self.config.queue_seconds,
-                processing_seconds=self.config.processing_seconds,
-                failure_rate=self.config.failure_rate,
-                seed=self.config.seed,
-                late_blocked_words=self.config.late_blocked_words,
-                failing_words=self.config.failing_words,
-                expiring_words=self.config.expiring_words,
-                render_fps=self.config.render_fps,
-                output_ttl=self.config.output_ttl,
-            ),
-            publish=lambda path, ttl: self.cdn.publish(path, ttl=ttl),
+            book_config(JobBookConfig, self.config),
+            lambda path, ttl: self.cdn.publish(path, ttl=ttl),
+            self.workdir,
         )
         self.add_route("POST", "/v1/videos/generations", self._generations)
         self.add_route("POST", "/v1/videos/edits", self._edits)
         self.add_route("POST", "/v1/videos/extensions", self._extensions)
         self.add_route("GET", "/v1/videos/{rid}", self._poll)
-
-    @property
-    def api_base(self) -> str:
-        """What xAI's OpenAI-style clients call ``base_url``: scheme, host and ``/v1``."""
-        return f"{self.base_url}/v1"
 
     @property
     def submit_count(self) -> int:
@@ -121,7 +106,6 @@ class XaiSandbox(LoopbackServer):
         super().stop()
         if self._owns_cdn:
             self.cdn.stop()
-        shutil.rmtree(self.book.workdir, ignore_errors=True)  # rendered clips die with the server
 
     def expire_outputs(self) -> None:
         """Every output URL goes stale at once (vidgen URLs are temporary)."""
@@ -129,43 +113,34 @@ class XaiSandbox(LoopbackServer):
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    @staticmethod
-    def _answer(rejection: Rejection, headers: dict[str, str] | None = None) -> SandboxResponse:
-        return SandboxResponse.json(rejection[0], rejection[1], headers)
+    def _auth(self, req: SandboxRequest) -> SandboxResponse | None:
+        denied = check_auth(req.headers.get("authorization"), self.config.api_key)
+        return None if denied is None else answer(denied)
 
     def _fault_response(self, fault: Fault) -> SandboxResponse:
-        if fault.delay:
-            time.sleep(fault.delay)
-        headers = {"retry-after": str(fault.retry_after)} if fault.retry_after is not None else {}
-        return self._answer(error(fault.status, fault.message, fault.code), headers)
+        headers = fault_headers(fault, "retry-after")
+        return answer(error(fault.status, fault.message, fault.code), headers)
 
     def _rate_limited(self) -> SandboxResponse | None:
         limit = self.config.submits_per_minute
-        if limit is None:
+        wait = None if limit is None else minute_wait(self._submit_times, limit, self.lock)
+        if wait is None:
             return None
-        now = time.time()
-        with self.lock:
-            while self._submit_times and now - self._submit_times[0] >= 60:
-                self._submit_times.popleft()
-            if len(self._submit_times) < limit:
-                self._submit_times.append(now)
-                return None
-            wait = 60 - (now - self._submit_times[0])
         msg = f"Too many requests: rate limit of {limit} video requests per minute reached."
-        return self._answer(error(429, msg, EXHAUSTED), {"retry-after": f"{max(wait, 0.0):.3f}"})
+        return answer(error(429, msg, EXHAUSTED), {"retry-after": f"{wait:.3f}"})
 
     def _blocked(self, prompt: str) -> SandboxResponse | None:
-        if any(w in prompt.lower() for w in self.config.blocked_words):
+        if mentions(prompt, self.config.blocked_words):
             msg = "Your request was rejected: the prompt violates xAI's content policy."
-            return self._answer(error(400, msg))
+            return answer(error(400, msg))
         return None
 
     def _submit(self, req: SandboxRequest, operation: str) -> SandboxResponse:
-        if denied := check_auth(req.headers.get("authorization"), self.config.api_key):
-            return self._answer(denied)
+        if denied := self._auth(req):
+            return denied
         body = read_json(req.headers.get("content-type", ""), req.body)
         if isinstance(body, tuple):
-            return self._answer(body)
+            return answer(body)
         prompt = str(body.get("prompt") or "")
         with self.lock:
             self.submits[prompt] += 1
@@ -184,7 +159,7 @@ class XaiSandbox(LoopbackServer):
                 if source is None:
                     problem = error(400, "Could not fetch the input video from video.url")
         if problem is not None:
-            return self._answer(problem)
+            return answer(problem)
         job = self.book.create(operation, body, source=source)
         if fault is not None:
             return self._fault_response(fault)
@@ -208,14 +183,12 @@ class XaiSandbox(LoopbackServer):
         return self._submit(req, "extension")
 
     def _poll(self, req: SandboxRequest) -> SandboxResponse:
-        if denied := check_auth(req.headers.get("authorization"), self.config.api_key):
-            return self._answer(denied)
-        if fault := self._take_fault("poll"):
-            return self._fault_response(fault)
+        if refused := self._gate(req, "poll"):
+            return refused
         job = self.book.get(req.params["rid"])
         if job is None:
             msg = f"No video request with id {req.params['rid']!r}"
-            return self._answer(error(404, msg, NOT_FOUND))
+            return answer(error(404, msg, NOT_FOUND))
         if job.status == "pending" and self.config.pending_as_202:
             return SandboxResponse(202, b"", {})
         return SandboxResponse.json(200, job.as_object())

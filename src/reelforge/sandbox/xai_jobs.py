@@ -5,7 +5,6 @@ they are due, so polling behaves like the real service without a thread."""
 from __future__ import annotations
 
 import random
-import tempfile
 import threading
 import time
 import uuid
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._base import BookConfig, mentions
 from .render import render_clip
 from .xai_rules import decode_data_uri, price_ticks
 
@@ -64,27 +64,23 @@ class Job:
 
 
 @dataclass
-class JobBookConfig:
-    queue_seconds: float = 0.0
-    processing_seconds: float = 0.0
-    failure_rate: float = 0.0
-    seed: int = 0
-    late_blocked_words: tuple[str, ...] = ("contraband",)  # done, respect_moderation false
+class JobBookConfig(BookConfig):  # late_blocked_words: done, respect_moderation false
     failing_words: tuple[str, ...] = ("meltdown",)  # failed, internal_error
     expiring_words: tuple[str, ...] = ("stale",)  # expired before it finished
-    render_fps: int = 8
     output_ttl: float | None = 24 * 3600.0  # vidgen URLs: "valid 24 h" [SDK docstring]
 
 
 class JobBook:
-    def __init__(self, config: JobBookConfig, publish: Callable[[Path, float | None], str]):
+    def __init__(
+        self, config: JobBookConfig, publish: Callable[[Path, float | None], str], workdir: Path
+    ) -> None:
         self.config = config
         self.publish = publish
         self.jobs: dict[str, Job] = {}
         self.outputs: dict[str, Job] = {}  # published URL → the job that made it
         self.rng = random.Random(config.seed)
         self.lock = threading.RLock()
-        self.workdir = Path(tempfile.mkdtemp(prefix="xai-sandbox-"))
+        self.workdir = workdir
 
     def create(self, operation: str, body: dict[str, Any], *, source: Job | None = None) -> Job:
         now = time.time()
@@ -146,10 +142,10 @@ class JobBook:
 
     def _finish(self, job: Job) -> None:
         prompt = job.prompt.lower()
-        if any(w in prompt for w in self.config.expiring_words):
+        if mentions(prompt, self.config.expiring_words):
             job.status = "expired"
             return
-        failing = any(w in prompt for w in self.config.failing_words)
+        failing = mentions(prompt, self.config.failing_words)
         if failing or (self.config.failure_rate and self.rng.random() < self.config.failure_rate):
             job.status = "failed"
             job.error = {"code": "internal_error", "message": "Video generation failed."}
@@ -158,7 +154,7 @@ class JobBook:
         job.cost_in_usd_ticks = price_ticks(job.model, job.resolution, job.seconds, job.images)
         job.status = "done"
         job.progress = 100
-        if any(w in prompt for w in self.config.late_blocked_words):
+        if mentions(prompt, self.config.late_blocked_words):
             job.respect_moderation = False
             return
         out = self.workdir / f"{job.request_id}.mp4"

@@ -11,31 +11,13 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.fal import FalFault
 
-from ..harness import NO_REFS_WITHOUT_T2V, ErrorRow, Outcome, Profile, find
-
-FIRST = ("image_url", "start_image_url", "first_frame_url")
-LAST = ("end_image_url", "last_frame_url")
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    body = wire.body
-    if what == "first_frame":
-        return any(find(body, k) for k in FIRST)
-    if what == "last_frame":
-        return any(find(body, k) for k in LAST)
-    if what == "reference_images":
-        return 0
-    if what == "audio":
-        return body.get("generate_audio")
-    return body.get("seed")
+from ..harness import NO_REFS_WITHOUT_T2V, ErrorRow, Outcome, Profile, never, wire_paths
 
 
 def _timeout(sbx: Any, handle: TaskHandle) -> None:
@@ -54,24 +36,22 @@ ERRORS = (
     ErrorRow("422 content policy", FalFault(422, POLICY), ModerationRejected, stage="input"),
     ErrorRow("422 image_too_large", FalFault(422, "too large", "image_too_large"),
              InvalidRequest),
-    ErrorRow("429", FalFault(429, "Too many requests", retry_after=7), RateLimited,
-             retry_after=7.0),
+    ErrorRow.rate_limited("429", FalFault(429, "Too many requests", retry_after=7)),
     ErrorRow("408", FalFault(408, "Request timeout"), AmbiguousSubmit),
-    ErrorRow("500 after create", FalFault(500, "Internal", after_create=True), AmbiguousSubmit),
+    ErrorRow.after_create("500", FalFault(500, "Internal")),
     ErrorRow("504", FalFault(504, "Gateway timeout"), AmbiguousSubmit),
-    ErrorRow("submit timeout", FalFault(200, after_create=True, delay=0.8), AmbiguousSubmit,
-             timeout=0.3, once=True),
+    ErrorRow.submit_timeout(FalFault(200)),
     ErrorRow("poll 503", FalFault(503, "unavailable", kind="status"), TransientProviderError,
              at="poll"),
     ErrorRow("poll 401", FalFault(401, "bad key", kind="status"), AuthError, at="poll"),
     ErrorRow("poll 404", FalFault(404, "Request not found", kind="status"), InvalidRequest,
              at="poll"),
-    ErrorRow("poll 429", FalFault(429, "slow", kind="status", retry_after=2), RateLimited,
-             at="poll", retry_after=2.0),
+    ErrorRow.rate_limited("poll 429", FalFault(429, "slow", kind="status", retry_after=2),
+                          at="poll"),
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("late content policy", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("late content policy"),
     Outcome("generation_timeout", TaskFailed, mutate=_timeout),
 )
 
@@ -79,7 +59,12 @@ REFS = "reference images are not sent on fal routes yet (the adapter warns)"
 PROFILE = Profile(
     name="fal",
     sandboxes={("fal", "fal-queue"): "fal"},
-    evidence=evidence,
+    evidence=wire_paths(
+        first_frame=("image_url", "start_image_url", "first_frame_url"),
+        last_frame=("end_image_url", "last_frame_url"),
+        audio="generate_audio",
+        seed="seed",
+    ),
     errors=ERRORS,
     outcomes=OUTCOMES,
     gaps={"seedance-2.0@fal:reference_images": NO_REFS_WITHOUT_T2V, "*:reference_images": REFS},
@@ -87,6 +72,6 @@ PROFILE = Profile(
         "a fal queue request completes (with or without error) or is cancelled; there is no "
         "expired status (a generation timeout is COMPLETED with error_type generation_timeout)"
     ),
-    reports_charge=lambda route: False,
+    reports_charge=never,
     charge_note="the fal queue reports no charge per request: the catalogue quote is the figure",
 )

@@ -13,7 +13,6 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
@@ -50,36 +49,38 @@ def _fail(sbx: Any, handle: TaskHandle) -> None:
     task.units = Decimal(0)
 
 
-ERRORS = (
-    ErrorRow("1004 token expired", Fault(401, 1004, "token expired"), AuthError),
+# The business codes both Kling APIs answer alike (profiles/kling_model_path.py reuses them).
+SHARED_ERRORS = (
     ErrorRow("1102 resource pack depleted", Fault(429, 1102, "pack depleted"), QuotaExceeded),
-    ErrorRow("1302 rate limit", Fault(429, 1302, "rate too high", retry_after=7), RateLimited,
-             retry_after=7.0),
-    ErrorRow("1303 parallel tasks", Fault(429, 1303, "parallel limit"), ConcurrencyLimited),
-    ErrorRow("1201 invalid parameter", Fault(400, 1201, "bad value"), InvalidRequest),
+    ErrorRow.rate_limited("1302 rate limit", Fault(429, 1302, "rate too high", retry_after=7)),
     ErrorRow("1301 content security", Fault(400, 1301, "blocked"), ModerationRejected,
              stage="input"),
+    ErrorRow.after_create("5000", Fault(500, 5000, "server error")),
+    ErrorRow.submit_timeout(Fault(200, 0)),
+    ErrorRow.rate_limited("poll 1302", Fault(429, 1302, "slow", kind="query", retry_after=3),
+                          at="poll"),
+    ErrorRow("poll 5001", Fault(503, 5001, "unavailable", kind="query"),
+             TransientProviderError, at="poll"),
+)  # fmt: skip
+ERRORS = (
+    ErrorRow("1004 token expired", Fault(401, 1004, "token expired"), AuthError),
+    ErrorRow("1303 parallel tasks", Fault(429, 1303, "parallel limit"), ConcurrencyLimited),
+    ErrorRow("1201 invalid parameter", Fault(400, 1201, "bad value"), InvalidRequest),
     ErrorRow("1304 IP whitelist", Fault(429, 1304, "ip not allowed"), AuthError),
-    ErrorRow("5000 after create", Fault(500, 5000, "server error", after_create=True),
-             AmbiguousSubmit),
     ErrorRow("5001 unavailable", Fault(503, 5001, "unavailable"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(200, 0, after_create=True, delay=0.8), AmbiguousSubmit,
-             timeout=0.3, once=True),
     ErrorRow("poll 1004", Fault(401, 1004, "expired", kind="query"), AuthError, at="poll"),
-    ErrorRow("poll 1302", Fault(429, 1302, "slow", kind="query", retry_after=3), RateLimited,
-             at="poll", retry_after=3.0),
     ErrorRow("poll 1100 account", Fault(429, 1100, "account abnormal", kind="query"),
              QuotaExceeded, at="poll"),
     ErrorRow("poll 1203 not found", Fault(404, 1203, "not found", kind="query"),
              InvalidRequest, at="poll"),
-    ErrorRow("poll 5001", Fault(503, 5001, "unavailable", kind="query"),
-             TransientProviderError, at="poll"),
+    *SHARED_ERRORS,
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("late risk control", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("late risk control"),
     Outcome("internal failure", TaskFailed, mutate=_fail),
 )
+NO_EXPIRY = "Kling keeps tasks (and outputs for 30 days); it has no expired status"
 
 REFS = "the task API takes elements by id (element_list); image references are not uploaded"
 PROFILE = Profile(
@@ -103,5 +104,5 @@ PROFILE = Profile(
             "resource-pack units: the catalogue has no unit → USD rate for them",
         ),
     },
-    no_drop_reason="Kling keeps tasks (and outputs for 30 days); it has no expired status",
+    no_drop_reason=NO_EXPIRY,
 )

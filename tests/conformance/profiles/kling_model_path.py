@@ -11,17 +11,15 @@ from reelforge.providers import (
     AuthError,
     ConcurrencyLimited,
     InvalidRequest,
-    ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
-    TransientProviderError,
     WireRequest,
 )
 from reelforge.sandbox.kling import Fault
 
 from ..harness import ErrorRow, Outcome, Profile, find
+from . import kling
 
 
 def evidence(wire: WireRequest, what: str) -> Any:
@@ -45,35 +43,23 @@ def _fail(sbx: Any, handle: TaskHandle) -> None:
 ERRORS = (
     ErrorRow("1002 AK/SK refused", Fault(401, 1002, "The current API does not support AK/SK"),
              AuthError),
-    ErrorRow("1102 resource pack depleted", Fault(429, 1102, "pack depleted"), QuotaExceeded),
-    ErrorRow("1302 rate limit", Fault(429, 1302, "rate too high", retry_after=7), RateLimited,
-             retry_after=7.0),
     ErrorRow("1303 parallel tasks", Fault(429, 1303, "parallel task over resource pack limit"),
              ConcurrencyLimited),
     ErrorRow("1201 invalid parameter", Fault(400, 1201, "contents cannot be empty"),
              InvalidRequest),
     ErrorRow("1203 model not found", Fault(404, 1203, "model not found"), InvalidRequest),
-    ErrorRow("1301 content security", Fault(400, 1301, "blocked"), ModerationRejected,
-             stage="input"),
-    ErrorRow("5000 after create", Fault(500, 5000, "server error", after_create=True),
-             AmbiguousSubmit),
     ErrorRow("5002 internal timeout", Fault(504, 5002, "backlog"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(200, 0, after_create=True, delay=0.8), AmbiguousSubmit,
-             timeout=0.3, once=True),
     ErrorRow("poll 1001", Fault(401, 1001, "Authorization is empty", kind="query"), AuthError,
              at="poll"),
-    ErrorRow("poll 1302", Fault(429, 1302, "slow", kind="query", retry_after=3), RateLimited,
-             at="poll", retry_after=3.0),
     ErrorRow("poll 1101 arrears", Fault(429, 1101, "account in arrears", kind="query"),
              QuotaExceeded, at="poll"),
     ErrorRow("poll 1201 too many ids", Fault(400, 1201, "at most 20 ids", kind="query"),
              InvalidRequest, at="poll"),
-    ErrorRow("poll 5001", Fault(503, 5001, "unavailable", kind="query"),
-             TransientProviderError, at="poll"),
+    *kling.SHARED_ERRORS,
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("late risk control", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("late risk control"),
     Outcome("internal failure", TaskFailed, mutate=_fail),
 )
 
@@ -89,5 +75,5 @@ PROFILE = Profile(
             "made with the Element API); image references are not uploaded (the adapter warns)"
         ),
     },
-    no_drop_reason="Kling keeps tasks (and outputs for 30 days); it has no expired status",
+    no_drop_reason=kling.NO_EXPIRY,
 )

@@ -12,25 +12,13 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.luma import INPUT_REJECTION, Fault
 
-from ..harness import Bench, ErrorRow, Outcome, Profile, find, override
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    if what == "first_frame":
-        return bool(find(wire.body, "keyframes.frame0.url"))
-    if what == "last_frame":
-        return bool(find(wire.body, "keyframes.frame1.url"))
-    if what == "reference_images":
-        return 0
-    return None  # no audio in the generation call, no seed
+from ..harness import Bench, ErrorRow, Outcome, Profile, never, wire_paths, zero_url_ttl
 
 
 def frame_options(bench: Bench, request: ShotRequest) -> dict[str, Any]:
@@ -59,21 +47,19 @@ ERRORS = (
     ErrorRow("401", Fault(401, "Invalid API key"), AuthError),
     ErrorRow("402", Fault(402, "payment required"), QuotaExceeded),
     ErrorRow("422", Fault(422, "duration: unexpected value"), InvalidRequest),
-    ErrorRow("429", Fault(429, "slow down", retry_after=4), RateLimited, retry_after=4.0),
-    ErrorRow("500 after create", Fault(500, "boom", after_create=True), AmbiguousSubmit),
+    ErrorRow.rate_limited("429", Fault(429, "slow down", retry_after=4)),
+    ErrorRow.after_create("500", Fault(500, "boom")),
     ErrorRow("503", Fault(503, "unavailable"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(201, "slow", after_create=True, delay=0.8),
-             AmbiguousSubmit, timeout=0.3, once=True),
+    ErrorRow.submit_timeout(Fault(201, "slow")),
     ErrorRow("poll 500", Fault(500, "boom", kind="get"), TransientProviderError, at="poll"),
-    ErrorRow("poll 429", Fault(429, "slow", kind="get", retry_after=2), RateLimited, at="poll",
-             retry_after=2.0),
+    ErrorRow.rate_limited("poll 429", Fault(429, "slow", kind="get", retry_after=2), at="poll"),
     ErrorRow("poll 401", Fault(401, "Invalid API key", kind="get"), AuthError, at="poll"),
     ErrorRow("poll 404", Fault(404, "Generation not found", kind="get"), InvalidRequest,
              at="poll"),
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("output moderation", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("output moderation"),
     Outcome("internal failure", TaskFailed,
             mutate=_failed("Internal server error while generating the video")),
 )  # fmt: skip
@@ -81,13 +67,14 @@ OUTCOMES = (
 PROFILE = Profile(
     name="luma",
     sandboxes={("luma", "dream-machine-api"): "luma"},
-    evidence=evidence,
+    # No audio in the generation call, no seed.
+    evidence=wire_paths(first_frame="keyframes.frame0.url", last_frame="keyframes.frame1.url"),
     errors=ERRORS,
     outcomes=OUTCOMES,
     frame_options=frame_options,
     # Each read signs fresh URLs, and download() re-reads the generation once on expiry.
-    stale_fresh_urls=lambda sbx: override(sbx.config, url_ttl=0.0),
+    stale_fresh_urls=zero_url_ttl,
     drop_task=_failed("Generation timed out"),  # [?] wording: "timed out" → TaskExpired
-    reports_charge=lambda route: False,
+    reports_charge=never,
     charge_note="Luma reports no charge per generation (and the catalogue has no price)",
 )

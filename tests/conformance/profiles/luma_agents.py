@@ -13,25 +13,13 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.luma_agents import INTERNAL, Fault
 
-from ..harness import ErrorRow, Outcome, Profile, find, override
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    if what == "first_frame":
-        return bool(find(wire.body, "video.start_frame"))
-    if what == "last_frame":
-        return bool(find(wire.body, "video.end_frame"))
-    if what == "reference_images":
-        return 0  # image_ref is for image types only
-    return None  # ray-3.2 is silent and takes no seed
+from ..harness import ErrorRow, Outcome, Profile, never, wire_paths, zero_url_ttl
 
 
 def _failed(code: str, reason: str) -> Any:
@@ -53,18 +41,16 @@ ERRORS = (
     ErrorRow("403", Fault(403, "Client suspended"), AuthError),
     ErrorRow("413", Fault(413, "Input media exceeds size limit"), InvalidRequest),
     ErrorRow("422", Fault(422, "duration 10s is text-to-video only"), InvalidRequest),
-    ErrorRow("429", Fault(429, "Rate limit exceeded", retry_after=3), RateLimited,
-             retry_after=3.0),
+    ErrorRow.rate_limited("429", Fault(429, "Rate limit exceeded", retry_after=3)),
     ErrorRow("429 concurrent", Fault(429, "Too many concurrent jobs"), ConcurrencyLimited),
-    ErrorRow("500 after create", Fault(500, "boom", after_create=True), AmbiguousSubmit),
+    ErrorRow.after_create("500", Fault(500, "boom")),
     ErrorRow("502", Fault(502, "Upstream service unavailable"), AmbiguousSubmit),
     ErrorRow("503", Fault(503, "Image ingestion unavailable"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(201, "slow", after_create=True, delay=0.8),
-             AmbiguousSubmit, timeout=0.3, once=True),
+    ErrorRow.submit_timeout(Fault(201, "slow")),
     ErrorRow("poll 502", Fault(502, "Upstream service unavailable", kind="get"),
              TransientProviderError, at="poll"),
-    ErrorRow("poll 429", Fault(429, "slow down", kind="get", retry_after=2), RateLimited,
-             at="poll", retry_after=2.0),
+    ErrorRow.rate_limited("poll 429", Fault(429, "slow down", kind="get", retry_after=2),
+                          at="poll"),
     ErrorRow("poll 401", Fault(401, "Invalid API key", kind="get"), AuthError, at="poll"),
     ErrorRow("poll 404", Fault(404, "Generation not found", kind="get"), InvalidRequest,
              at="poll"),
@@ -72,7 +58,7 @@ ERRORS = (
 
 OUTCOMES = (
     Outcome("input moderation", ModerationRejected, "input", prompt="a forbidden crate"),
-    Outcome("output moderation", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("output moderation"),
     Outcome("generation_failed", TaskFailed, mutate=_failed("generation_failed", INTERNAL)),
     Outcome("budget_exhausted", QuotaExceeded,
             mutate=_failed("budget_exhausted", "Ran out of funds mid-generation")),
@@ -83,16 +69,17 @@ OUTCOMES = (
 PROFILE = Profile(
     name="luma-agents",
     sandboxes={("luma", "luma-agents-api"): "luma-agents"},
-    evidence=evidence,
+    # image_ref is for image types only; ray-3.2 is silent and takes no seed.
+    evidence=wire_paths(first_frame="video.start_frame", last_frame="video.end_frame"),
     errors=ERRORS,
     outcomes=OUTCOMES,
     # Presigned for an hour; download() re-reads the generation once for a fresh URL.
-    stale_fresh_urls=lambda sbx: override(sbx.config, url_ttl=0.0),
+    stale_fresh_urls=zero_url_ttl,
     drop_task=None,
     no_drop_reason=(
         "the Agents API documents no expiry: states are queued, processing, completed and "
         "failed, and no failure_code means 'timed out'; an unknown id answers 404"
     ),
-    reports_charge=lambda route: False,
+    reports_charge=never,
     charge_note="the Generation object carries no usage or cost (and the catalogue no price)",
 )

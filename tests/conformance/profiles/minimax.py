@@ -13,7 +13,6 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
@@ -69,22 +68,21 @@ ERRORS = (
     # v1: HTTP 200 with base_resp.status_code
     ErrorRow("v1 1004", Fault(1004, "login fail"), AuthError, only=v1),
     ErrorRow("v1 1008", Fault(1008, "insufficient balance"), QuotaExceeded, only=v1),
-    ErrorRow("v1 1002", Fault(1002, "rate limit, please retry later"), RateLimited, only=v1),
+    ErrorRow.rate_limited("v1 1002", Fault(1002, "rate limit, please retry later"), only=v1),
     ErrorRow("v1 1002 concurrency", Fault(1002, CONCURRENT), ConcurrencyLimited, only=v1),
     ErrorRow("v1 1026", Fault(1026, "sensitive"), ModerationRejected, stage="input", only=v1),
     ErrorRow("v1 2013", Fault(2013, "invalid params"), InvalidRequest, only=v1),
     ErrorRow("v1 1000 at submit", Fault(1000, "internal error"), AmbiguousSubmit, only=v1),
     ErrorRow("v1 poll 1004", Fault(1004, "login fail", kind="query"), AuthError, at="poll",
              only=v1),
-    ErrorRow("v1 poll 1002", Fault(1002, "rate limit", kind="query"), RateLimited, at="poll",
-             only=v1),
+    ErrorRow.rate_limited("v1 poll 1002", Fault(1002, "rate limit", kind="query"), at="poll",
+                          only=v1),
     ErrorRow("v1 poll 1000", Fault(1000, "internal error", kind="query"),
              TransientProviderError, at="poll", only=v1),
     # v2: HTTP status + error envelope, the code at the end of the message
     ErrorRow("v2 1004/401", Fault(1004, "login fail"), AuthError, only=v2),
     ErrorRow("v2 1008/402", Fault(1008, "insufficient balance"), QuotaExceeded, only=v2),
-    ErrorRow("v2 1002/429", Fault(1002, "rate limit", retry_after=5), RateLimited,
-             retry_after=5.0, only=v2),
+    ErrorRow.rate_limited("v2 1002/429", Fault(1002, "rate limit", retry_after=5), only=v2),
     ErrorRow("v2 1026/422", Fault(1026, "sensitive"), ModerationRejected, stage="input",
              only=v2),
     ErrorRow("v2 2013/400", Fault(2013, "invalid params"), InvalidRequest, only=v2),
@@ -96,14 +94,12 @@ ERRORS = (
     ErrorRow("v2 poll 1004", Fault(1004, "login fail", kind="query"), AuthError, at="poll",
              only=v2),
     # both
-    ErrorRow("502 after create", Fault(1000, "internal", http_status=502, after_create=True),
-             AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(1000, after_create=True, delay=0.8), AmbiguousSubmit,
-             timeout=0.3, once=True),
+    ErrorRow.after_create("502", Fault(1000, "internal", http_status=502)),
+    ErrorRow.submit_timeout(Fault(1000)),
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("1027 output moderation", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("1027 output moderation"),
     Outcome("1000 internal failure", TaskFailed, mutate=_fail),
 )
 

@@ -12,25 +12,13 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.openai_videos import Fault
 
-from ..harness import ErrorRow, Outcome, Profile, find
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    if what == "first_frame":
-        return bool(find(wire.body, "input_reference.base64"))
-    if what == "reference_images":
-        return 0
-    if what == "last_frame":
-        return False
-    return None  # audio: always generated (no switch); no seed
+from ..harness import ErrorRow, Outcome, Profile, never, wire_paths
 
 
 def _fail(sbx: Any, handle: TaskHandle) -> None:
@@ -57,39 +45,36 @@ ERRORS = (
     ErrorRow("401 invalid_api_key", Fault(401, "invalid_api_key", "bad key"), AuthError),
     ErrorRow("403", Fault(403, None, "no access", type="permission_error"), AuthError),
     ErrorRow("404 model_not_found", Fault(404, "model_not_found", "no model"), InvalidRequest),
-    ErrorRow("429 rate_limit_exceeded",
-             Fault(429, "rate_limit_exceeded", "slow", type="requests", retry_after=3),
-             RateLimited, retry_after=3.0),
+    ErrorRow.rate_limited("429 rate_limit_exceeded", Fault(429, "rate_limit_exceeded", "slow",
+                                                           type="requests", retry_after=3)),
     ErrorRow("429 insufficient_quota",
              Fault(429, "insufficient_quota", "quota", type="insufficient_quota"),
              QuotaExceeded),
     ErrorRow("429 too_many_concurrent_requests",
              Fault(429, "too_many_concurrent_requests", "busy", type="requests"),
              ConcurrencyLimited),
-    ErrorRow("500 after create", Fault(500, "server_error", "boom", type="server_error",
-                                       after_create=True), AmbiguousSubmit),
+    ErrorRow.after_create("500", Fault(500, "server_error", "boom", type="server_error")),
     ErrorRow("502", Fault(502, None, "bad gateway", type="api_error"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(200, after_create=True, delay=0.8), AmbiguousSubmit,
-             timeout=0.3, once=True),
+    ErrorRow.submit_timeout(Fault(200)),
     ErrorRow("poll 500", Fault(500, None, "boom", type="server_error", kind="query"),
              TransientProviderError, at="poll"),
-    ErrorRow("poll 429", Fault(429, "rate_limit_exceeded", "slow", type="requests",
-                               kind="query", retry_after=2), RateLimited, at="poll",
-             retry_after=2.0),
+    ErrorRow.rate_limited("poll 429", Fault(429, "rate_limit_exceeded", "slow", type="requests",
+                                            kind="query", retry_after=2), at="poll"),
     ErrorRow("poll 401", Fault(401, "invalid_api_key", "bad key", kind="query"), AuthError,
              at="poll"),
     ErrorRow("poll 404", Fault(404, None, "gone", kind="query"), InvalidRequest, at="poll"),
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("late moderation", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("late moderation"),
     Outcome("failed video", TaskFailed, mutate=_fail),
 )
 
 PROFILE = Profile(
     name="openai_videos",
     sandboxes={("openai", "openai-api"): "openai", ("apiyi", "openai-compatible-videos"): "openai"},
-    evidence=evidence,
+    # No last frame; audio always generated (no switch); no seed.
+    evidence=wire_paths(first_frame="input_reference.base64"),
     errors=ERRORS,
     outcomes=OUTCOMES,
     gaps={
@@ -97,6 +82,6 @@ PROFILE = Profile(
     },
     expire_outputs=_expire,
     drop_task=_drop,
-    reports_charge=lambda route: False,
+    reports_charge=never,
     charge_note="the videos API reports no charge: the catalogue quote is the only figure",
 )

@@ -3,38 +3,21 @@ tests/test_providers_replicate_failures.py (research §9)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from reelforge.providers import (
     AmbiguousSubmit,
     AuthError,
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.replicate import ReplicateFault as Fault
 
-from ..harness import ErrorRow, Outcome, Profile, find
+from ..harness import ErrorRow, Outcome, Profile, never, wire_paths
 
 FIRST = ("image", "start_image", "first_frame_image", "input_reference")
 LAST = ("last_frame", "end_image")
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    inp = wire.body["input"]
-    if what == "first_frame":
-        return any(find(inp, k) for k in FIRST)
-    if what == "last_frame":
-        return any(find(inp, k) for k in LAST)
-    if what == "reference_images":
-        return 0
-    if what == "audio":
-        return inp.get("generate_audio")
-    return inp.get("seed")
 
 
 E005 = "The input was flagged as sensitive (E005)"
@@ -49,30 +32,33 @@ ERRORS = (
              InvalidRequest),
     ErrorRow("422 E005", Fault(422, E005, "Input validation failed"), ModerationRejected,
              stage="input"),
-    ErrorRow("429", Fault(429, "Request was throttled.", "Too Many Requests", retry_after=9),
-             RateLimited, retry_after=9.0),
-    ErrorRow("500 after create", Fault(500, "boom", "Internal Server Error", after_create=True),
-             AmbiguousSubmit),
+    ErrorRow.rate_limited("429", Fault(429, "Request was throttled.", "Too Many Requests",
+                                       retry_after=9)),
+    ErrorRow.after_create("500", Fault(500, "boom", "Internal Server Error")),
     ErrorRow("503", Fault(503, "down", "Service Unavailable"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(201, after_create=True, delay=0.8), AmbiguousSubmit,
-             timeout=0.3, once=True),
+    ErrorRow.submit_timeout(Fault(201)),
     ErrorRow("poll 502", Fault(502, "bad gateway", kind="get"), TransientProviderError,
              at="poll"),
     ErrorRow("poll 401", Fault(401, "bad token", kind="get"), AuthError, at="poll"),
     ErrorRow("poll 404", Fault(404, "gone", kind="get"), InvalidRequest, at="poll"),
-    ErrorRow("poll 429", Fault(429, "throttled", kind="get", retry_after=2), RateLimited,
-             at="poll", retry_after=2.0),
+    ErrorRow.rate_limited("poll 429", Fault(429, "throttled", kind="get", retry_after=2),
+                          at="poll"),
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("E005 output", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("E005 output"),
     Outcome("model error", TaskFailed, prompt="a reactor meltdown"),
 )
 
 PROFILE = Profile(
     name="replicate",
     sandboxes={("replicate", "replicate-predictions"): "replicate"},
-    evidence=evidence,
+    evidence=wire_paths(
+        first_frame=tuple(f"input.{k}" for k in FIRST),
+        last_frame=tuple(f"input.{k}" for k in LAST),
+        audio="input.generate_audio",
+        seed="input.seed",
+    ),
     errors=ERRORS,
     outcomes=OUTCOMES,
     gaps={"*:reference_images": "reference images are not sent on Replicate routes yet (warned)"},
@@ -80,6 +66,6 @@ PROFILE = Profile(
         "predictions end succeeded, failed or canceled; Replicate removes outputs after an hour "
         "(data_removed → OutputExpired) but has no expired task status"
     ),
-    reports_charge=lambda route: False,
+    reports_charge=never,
     charge_note="Replicate reports predict_time, not a charge; the catalogue has no price",
 )

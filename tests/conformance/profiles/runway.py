@@ -16,28 +16,13 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.runway import Fault
 
-from ..harness import ErrorRow, Outcome, Profile, find, override
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    body = wire.body
-    if what == "first_frame":
-        return bool(find(body, "promptImage[position=first]"))
-    if what == "last_frame":
-        return bool(find(body, "promptImage[position=last]"))
-    if what == "reference_images":
-        return len(find(body, "references.*"))
-    if what == "audio":
-        return body.get("audio")
-    return body.get("seed")
+from ..harness import ErrorRow, Outcome, Profile, wire_paths, zero_url_ttl
 
 
 def _failed(code: str, message: str) -> Any:
@@ -55,14 +40,12 @@ ERRORS = (
     ErrorRow("401", Fault(401, "bad key"), AuthError),
     ErrorRow("403", Fault(403, "no access to the model"), AuthError),
     ErrorRow("404", Fault(404, "no such endpoint"), InvalidRequest),
-    ErrorRow("429", Fault(429, "slow down", retry_after=3), RateLimited, retry_after=3.0),
-    ErrorRow("502 after create", Fault(502, "bad gateway", after_create=True), AmbiguousSubmit),
+    ErrorRow.rate_limited("429", Fault(429, "slow down", retry_after=3)),
+    ErrorRow.after_create("502", Fault(502, "bad gateway")),
     ErrorRow("500", Fault(500, "boom"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(200, "slow", after_create=True, delay=0.8),
-             AmbiguousSubmit, timeout=0.3, once=True),
+    ErrorRow.submit_timeout(Fault(200, "slow")),
     ErrorRow("poll 503", Fault(503, "busy", kind="task"), TransientProviderError, at="poll"),
-    ErrorRow("poll 429", Fault(429, "slow", kind="task", retry_after=2), RateLimited, at="poll",
-             retry_after=2.0),
+    ErrorRow.rate_limited("poll 429", Fault(429, "slow", kind="task", retry_after=2), at="poll"),
     ErrorRow("poll 401", Fault(401, "bad key", kind="task"), AuthError, at="poll"),
     ErrorRow("poll 404", Fault(404, "Task not found", kind="task"), InvalidRequest, at="poll"),
 )  # fmt: skip
@@ -70,7 +53,7 @@ ERRORS = (
 OUTCOMES = (
     # Runway creates the task and fails it at once for input moderation (SAFETY.INPUT.*).
     Outcome("SAFETY.INPUT", ModerationRejected, "input", prompt="a forbidden ritual"),
-    Outcome("SAFETY.OUTPUT", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("SAFETY.OUTPUT"),
     Outcome("INTERNAL.BAD_OUTPUT", TaskFailed,
             mutate=_failed("INTERNAL.BAD_OUTPUT.CODE01", "The output failed quality checks.")),
 )  # fmt: skip
@@ -78,11 +61,17 @@ OUTCOMES = (
 PROFILE = Profile(
     name="runway",
     sandboxes={("runway", "runway-api"): "runway"},
-    evidence=evidence,
+    evidence=wire_paths(
+        first_frame="promptImage[position=first]",
+        last_frame="promptImage[position=last]",
+        reference_images="references.*",
+        audio="audio",
+        seed="seed",
+    ),
     errors=ERRORS,
     outcomes=OUTCOMES,
     # Each read of a finished task signs fresh URLs, and download() re-reads once on expiry.
-    stale_fresh_urls=lambda sbx: override(sbx.config, url_ttl=0.0),
+    stale_fresh_urls=zero_url_ttl,
     # failureCode TIMEOUT [?: recalled from the task-failures page, not in the research].
     drop_task=_failed("TIMEOUT", "The task timed out before it finished."),
 )

@@ -13,28 +13,13 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.seedance import Fault
 
-from ..harness import NO_REFS_WITHOUT_T2V, ErrorRow, Outcome, Profile, find
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    body = wire.body
-    if what == "first_frame":
-        return bool(find(body, "content[role=first_frame]"))
-    if what == "last_frame":
-        return bool(find(body, "content[role=last_frame]"))
-    if what == "reference_images":
-        return len(find(body, "content[role=reference_image]"))
-    if what == "audio":
-        return body.get("generate_audio")
-    return body.get("seed")
+from ..harness import NO_REFS_WITHOUT_T2V, ErrorRow, Outcome, Profile, wire_paths
 
 
 def _fail(sbx: Any, handle: TaskHandle) -> None:
@@ -60,18 +45,17 @@ ERRORS = (
     ErrorRow("InvalidParameter", Fault(400, "InvalidParameter"), InvalidRequest),
     ErrorRow("InputTextSensitiveContentDetected",
              Fault(400, "InputTextSensitiveContentDetected"), ModerationRejected, stage="input"),
-    ErrorRow(RPM, Fault(429, RPM, retry_after=7), RateLimited, retry_after=7.0),
+    ErrorRow.rate_limited(RPM, Fault(429, RPM, retry_after=7)),
     ErrorRow("QuotaExceeded", Fault(429, "QuotaExceeded"), QuotaExceeded),
     ErrorRow("SetLimitExceeded", Fault(429, "SetLimitExceeded"), QuotaExceeded),
     ErrorRow("5xx, nothing created", Fault(502, "BadGateway"), AmbiguousSubmit),
     # No idempotency key, but the listing finds the task this submit made: reconciled.
-    ErrorRow("5xx after create", Fault(500, "InternalServiceError", after_create=True), None),
-    ErrorRow("submit timeout", Fault(200, "", delay=0.8, after_create=True), None,
-             timeout=0.3, once=True),
+    ErrorRow.after_create("5xx", Fault(500, "InternalServiceError"), expect=None),
+    ErrorRow.submit_timeout(Fault(200, ""), expect=None),
     ErrorRow("poll InternalServiceError", Fault(500, "InternalServiceError", kind="query"),
              TransientProviderError, at="poll"),
-    ErrorRow("poll ServerOverloaded", Fault(429, "ServerOverloaded", kind="query", retry_after=3),
-             RateLimited, at="poll", retry_after=3.0),
+    ErrorRow.rate_limited("poll ServerOverloaded",
+                          Fault(429, "ServerOverloaded", kind="query", retry_after=3), at="poll"),
     ErrorRow("poll AccessDenied", Fault(403, "AccessDenied", kind="query"), AuthError, at="poll"),
     ErrorRow("poll OutputVideoSensitiveContentDetected",
              Fault(400, "OutputVideoSensitiveContentDetected", kind="query"),
@@ -79,7 +63,7 @@ ERRORS = (
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("late output moderation", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("late output moderation"),
     Outcome("internal failure", TaskFailed, mutate=_fail),
 )
 
@@ -90,7 +74,13 @@ PROFILE = Profile(
         ("bytedance", "byteplus-modelark"): "seedance",
         ("bytedance", "volcengine-ark"): "volcengine",
     },
-    evidence=evidence,
+    evidence=wire_paths(
+        first_frame="content[role=first_frame]",
+        last_frame="content[role=last_frame]",
+        reference_images="content[role=reference_image]",
+        audio="generate_audio",
+        seed="seed",
+    ),
     errors=ERRORS,
     outcomes=OUTCOMES,
     gaps={

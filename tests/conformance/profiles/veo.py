@@ -11,27 +11,21 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
     Unsupported,
-    WireRequest,
 )
 from reelforge.sandbox.veo import VeoFault
 
-from ..harness import ErrorRow, Outcome, Profile, find
+from ..harness import ErrorRow, Outcome, Profile, never, wire_paths
 
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    instance = wire.body["instances"][0]
-    if what == "first_frame":
-        return bool(find(instance, "image.bytesBase64Encoded"))
-    if what == "last_frame":
-        return bool(find(instance, "lastFrame.bytesBase64Encoded"))
-    if what == "reference_images":
-        return len(find(instance, "referenceImages.*"))
-    return None  # audio: always on (no field); seed: Vertex only
+# The instance's frames and references; audio always on (no field), seed on Vertex only.
+FRAMES = {
+    "first_frame": "instances.0.image.bytesBase64Encoded",
+    "last_frame": "instances.0.lastFrame.bytesBase64Encoded",
+    "reference_images": "instances.0.referenceImages.*",
+}
 
 
 def _fail(sbx: Any, handle: TaskHandle) -> None:
@@ -55,18 +49,16 @@ ERRORS = (
     ErrorRow("responsible AI", VeoFault(400, "INVALID_ARGUMENT", AI), ModerationRejected,
              stage="input"),
     ErrorRow("PERMISSION_DENIED", VeoFault(403, "PERMISSION_DENIED", "no access"), AuthError),
-    ErrorRow("RESOURCE_EXHAUSTED", VeoFault(429, "RESOURCE_EXHAUSTED", "quota", retry_delay=7),
-             RateLimited, retry_after=7.0),
-    ErrorRow("INTERNAL after create",
-             VeoFault(500, "INTERNAL", "internal", after_create=True), AmbiguousSubmit),
+    ErrorRow.rate_limited("RESOURCE_EXHAUSTED",
+                          VeoFault(429, "RESOURCE_EXHAUSTED", "quota", retry_delay=7)),
+    ErrorRow.after_create("INTERNAL", VeoFault(500, "INTERNAL", "internal")),
     ErrorRow("UNAVAILABLE", VeoFault(503, "UNAVAILABLE", "overloaded"), AmbiguousSubmit),
-    ErrorRow("submit timeout", VeoFault(200, "OK", after_create=True, delay=0.8),
-             AmbiguousSubmit, timeout=0.3, once=True),
+    ErrorRow.submit_timeout(VeoFault(200, "OK")),
     ErrorRow("poll UNAVAILABLE", VeoFault(503, "UNAVAILABLE", "blip", kind="operation"),
              TransientProviderError, at="poll"),
-    ErrorRow("poll RESOURCE_EXHAUSTED",
-             VeoFault(429, "RESOURCE_EXHAUSTED", "slow", kind="operation", retry_delay=3),
-             RateLimited, at="poll", retry_after=3.0),
+    ErrorRow.rate_limited("poll RESOURCE_EXHAUSTED",
+                          VeoFault(429, "RESOURCE_EXHAUSTED", "slow", kind="operation",
+                                   retry_delay=3), at="poll"),
     ErrorRow("poll PERMISSION_DENIED", VeoFault(403, "PERMISSION_DENIED", "no", kind="operation"),
              AuthError, at="poll"),
     ErrorRow("poll UNIMPLEMENTED", VeoFault(501, "UNIMPLEMENTED", "no", kind="operation"),
@@ -74,17 +66,17 @@ ERRORS = (
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("RAI media filtered", ModerationRejected, "output", prompt="a contraband crate"),
+    Outcome.late_moderation("RAI media filtered"),
     Outcome("operation error", TaskFailed, mutate=_fail),
 )
 
 PROFILE = Profile(
     name="veo",
     sandboxes={("google", "gemini-api"): "google"},
-    evidence=evidence,
+    evidence=wire_paths(**FRAMES),
     errors=ERRORS,
     outcomes=OUTCOMES,
     drop_task=_drop,
-    reports_charge=lambda route: False,
+    reports_charge=never,
     charge_note="Google reports no charge per operation: the catalogue quote is the only figure",
 )

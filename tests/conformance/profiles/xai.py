@@ -13,32 +13,17 @@ from reelforge.providers import (
     InvalidRequest,
     ModerationRejected,
     QuotaExceeded,
-    RateLimited,
     TaskFailed,
     TaskHandle,
     TransientProviderError,
-    WireRequest,
 )
 from reelforge.sandbox.xai import Fault
 from reelforge.sandbox.xai_rules import EXHAUSTED, INVALID, NOT_FOUND
 
-from ..harness import NO_REFS_WITHOUT_T2V, ErrorRow, Outcome, Profile, find
+from ..harness import NO_REFS_WITHOUT_T2V, ErrorRow, Outcome, Profile, wire_paths
 
 PERMISSION = "The caller does not have permission to execute the specified operation"
 UNAUTHENTICATED = "The request does not have valid authentication credentials for the operation"
-
-
-def evidence(wire: WireRequest, what: str) -> Any:
-    body = wire.body
-    if what == "first_frame":
-        return bool(find(body, "image.url"))
-    if what == "last_frame":
-        return bool(find(body, "last_frame.url"))
-    if what == "reference_images":
-        return len(find(body, "reference_images.*"))
-    if what == "audio":
-        return body.get("generate_audio")
-    return None  # no seed
 
 
 def _drop(sbx: Any, handle: TaskHandle) -> None:
@@ -56,32 +41,34 @@ ERRORS = (
              QuotaExceeded),
     ErrorRow("403 permission", Fault(403, "no access to the model", PERMISSION), AuthError),
     ErrorRow("404", Fault(404, "model not found", NOT_FOUND), InvalidRequest),
-    ErrorRow("429", Fault(429, "slow down", EXHAUSTED, retry_after=2.5), RateLimited,
-             retry_after=2.5),
+    ErrorRow.rate_limited("429", Fault(429, "slow down", EXHAUSTED, retry_after=2.5)),
     ErrorRow("429 concurrency", Fault(429, "too many concurrent video jobs", EXHAUSTED),
              ConcurrencyLimited),
-    ErrorRow("500 after create", Fault(500, "Internal error", "Internal error",
-                                       after_create=True), AmbiguousSubmit),
+    ErrorRow.after_create("500", Fault(500, "Internal error", "Internal error")),
     ErrorRow("503", Fault(503, "busy", "The service is currently unavailable"), AmbiguousSubmit),
-    ErrorRow("submit timeout", Fault(200, after_create=True, delay=0.8), AmbiguousSubmit,
-             timeout=0.3, once=True),
+    ErrorRow.submit_timeout(Fault(200)),
     ErrorRow("poll 503", Fault(503, "busy", "The service is currently unavailable",
                                kind="poll"), TransientProviderError, at="poll"),
-    ErrorRow("poll 429", Fault(429, "slow down", EXHAUSTED, kind="poll", retry_after=2),
-             RateLimited, at="poll", retry_after=2.0),
+    ErrorRow.rate_limited("poll 429", Fault(429, "slow down", EXHAUSTED, kind="poll",
+                                            retry_after=2), at="poll"),
     ErrorRow("poll 401", Fault(401, "no key", UNAUTHENTICATED, kind="poll"), AuthError,
              at="poll"),
 )  # fmt: skip
 
 OUTCOMES = (
-    Outcome("late moderation (billed)", ModerationRejected, "output", prompt="contraband"),
+    Outcome.late_moderation("late moderation (billed)"),
     Outcome("internal_error", TaskFailed, prompt="a reactor meltdown"),
 )
 
 PROFILE = Profile(
     name="xai",
     sandboxes={("xai", "xai-api"): "xai"},
-    evidence=evidence,
+    evidence=wire_paths(  # no seed
+        first_frame="image.url",
+        last_frame="last_frame.url",
+        reference_images="reference_images.*",
+        audio="generate_audio",
+    ),
     errors=ERRORS,
     outcomes=OUTCOMES,
     gaps={"grok-imagine-video-1.5-preview:reference_images": NO_REFS_WITHOUT_T2V},
