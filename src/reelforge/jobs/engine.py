@@ -41,6 +41,9 @@ CLAIM_EVERY = 0.5
 BATCH = 16  # new jobs claimed per round while none is blocked on a limit
 SPARE = 4  # new jobs held beyond those blocked on a limit: the rest stay for other workers
 IN_HAND = ("submitting", "submitted", "downloading")
+# Polls of tasks submitted within this many seconds share ticks (one list request answers them),
+# while each task is still polled on its own cadence from its submit, as a provider expects.
+PHASE_GRID = 0.5
 
 
 def _ignore(_event: JobEvent) -> None:
@@ -113,10 +116,16 @@ class Engine:
             self._pollers[key] = BatchPoller(adapter)
         return await self._pollers[key].poll(handle)
 
-    def next_tick(self, interval: float) -> float:
-        """The next multiple of ``interval`` on this engine's clock (event-loop time)."""
+    def phase(self) -> float:
+        """Where a newly followed task's polls start: now, rounded up to a short grid, so the
+        tasks submitted together (within PHASE_GRID seconds) are polled together."""
         now = asyncio.get_running_loop().time()
-        return (math.floor(now / interval) + 1) * interval
+        return math.ceil(now / PHASE_GRID) * PHASE_GRID
+
+    def next_tick(self, interval: float, phase: float = 0.0) -> float:
+        """The next ``phase + k * interval`` on this engine's clock (event-loop time)."""
+        now = asyncio.get_running_loop().time()
+        return phase + (math.floor((now - phase) / interval) + 1) * interval
 
     def limits_for(self, route: Any) -> SlotLimits:
         """Config overrides (by provider account, by route) over the catalogue's defaults."""

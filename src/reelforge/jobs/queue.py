@@ -9,13 +9,27 @@ across every process sharing the database.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Table, and_, case, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from reelforge.jobs import ledger
@@ -189,11 +203,11 @@ class JobQueue:
     def move(self, job_id: int, worker: str, expect: str | Sequence[str], **values: Any) -> bool:
         """Set ``values`` if the job is still ours and in ``expect``; False if it is not."""
         expected = [expect] if isinstance(expect, str) else list(expect)
+        values["updated_at"] = utcnow()
         with self.engine.begin() as conn:
             done = conn.execute(
-                update(JOBS)
-                .where(J.id == job_id, J.lease_owner == worker, J.status.in_(expected))
-                .values(updated_at=utcnow(), **values)
+                _guarded_update(tuple(sorted(values)), owned=True),
+                {"job_id": job_id, "worker": worker, "expect": expected, **_params(values)},
             )
             return done.rowcount == 1
 
@@ -329,20 +343,12 @@ class JobQueue:
         needs_attention keeps its hold: a charge may exist that only a human can confirm.
         """
         now = utcnow()
-        owner = J.lease_owner == worker if worker is not None else J.lease_owner.is_(None)
+        values.update(status=status, charge_micros=charge, updated_at=now, finished_at=now,
+                      lease_owner=None, lease_expires_at=None)  # fmt: skip
         with self.engine.begin() as conn:
             moved = conn.execute(
-                update(JOBS)
-                .where(J.id == job.id, owner, J.status.in_(list(expect)))
-                .values(
-                    status=status,
-                    charge_micros=charge,
-                    updated_at=now,
-                    finished_at=now,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    **values,
-                )
+                _guarded_update(tuple(sorted(values)), owned=worker is not None),
+                {"job_id": job.id, "worker": worker, "expect": list(expect), **_params(values)},
             )
             if moved.rowcount != 1:
                 return False
@@ -486,3 +492,20 @@ class _Budget:
             self.runs[job.run_id] += job.quote_micros
         if self.monthly is not None:
             self.monthly += job.quote_micros
+
+
+@functools.lru_cache(maxsize=128)
+def _guarded_update(columns: tuple[str, ...], *, owned: bool) -> Any:
+    """UPDATE jobs SET <columns> WHERE id, lease owner (or none) and status in the expected ones,
+    built once per shape: constructing the statement cost more than running it."""
+    owner = J.lease_owner == bindparam("worker") if owned else J.lease_owner.is_(None)
+    return (
+        update(JOBS)
+        .where(J.id == bindparam("job_id"), owner,
+               J.status.in_(bindparam("expect", expanding=True)))
+        .values({name: bindparam(f"set_{name}") for name in columns})
+    )  # fmt: skip
+
+
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"set_{name}": value for name, value in values.items()}

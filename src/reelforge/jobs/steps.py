@@ -278,13 +278,15 @@ class JobDriver:
         handle = handle_from_json(j.handle)
         tries = 0
         loop = asyncio.get_running_loop()
+        phase = engine.phase()
         while True:
             if self.canceled():
                 await self.cancel(handle)
                 return
-            # Polls fall on the engine's shared ticks: no drift (time spent asking is not added
-            # to the wait), and the jobs of a provider ask together, so one list answers all.
-            next_poll = engine.next_tick(engine.poll_interval(self.adapter))
+            # Polls fall on ticks counted from the submit: no drift (time spent asking is not
+            # added to the wait), and tasks submitted together ask together (one list answers
+            # them) yet each is asked right when its own interval comes round.
+            next_poll = engine.next_tick(engine.poll_interval(self.adapter), phase)
             try:
                 state = await engine.poll(self.adapter, handle)
                 tries = 0

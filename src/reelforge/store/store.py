@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, desc, func, insert, select, update
+from sqlalchemy import Table, bindparam, desc, func, insert, select, update
 
 from reelforge._exceptions import RunNotFound, StoreError
 from reelforge.store.assets import AssetStore
@@ -25,6 +25,23 @@ def _now() -> datetime:
 def new_run_id() -> str:
     # Sortable by time, unique without coordination (ULID-like: ms timestamp + randomness).
     return f"{int(time.time() * 1000):012x}{secrets.token_hex(4)}"
+
+
+_GENERATIONS = cast(Table, Generation.__table__)
+_CACHE = cast(Table, CacheEntry.__table__)
+_INSERT_GENERATION = insert(_GENERATIONS).returning(_GENERATIONS.c.id)
+_POINT_CACHE = (
+    update(_CACHE)
+    .where(_CACHE.c.cache_key == bindparam("key"))
+    .values(asset_sha256=bindparam("asset_sha256"), generation_id=bindparam("generation_id"))
+)
+_INSERT_CACHE = insert(_CACHE).values(
+    cache_key=bindparam("key"),
+    kind=bindparam("kind"),
+    asset_sha256=bindparam("asset_sha256"),
+    generation_id=bindparam("generation_id"),
+    created_at=bindparam("created_at"),
+)
 
 
 @dataclass(frozen=True)
@@ -77,43 +94,29 @@ class Store:
         kind: str,
         meta: dict[str, Any] | None = None,
     ) -> int:
-        # Core statements, not ORM objects: a worker records 1,000 of these in a burst when a
-        # batch of provider tasks finishes together, and the unit of work cost more than the SQL.
-        gen_t = cast(Table, Generation.__table__)
-        cache_t = cast(Table, CacheEntry.__table__)
+        # Statements built once, Core not ORM: a worker records 1,000 of these in a burst when
+        # a batch of provider tasks finishes together, and building them cost more than the SQL.
+        now = _now()
         with self.engine.begin() as conn:
             gen_id = int(
                 conn.execute(
-                    insert(gen_t)
-                    .values(
-                        generator=generator,
-                        generator_version=version,
-                        cache_key=cache_key,
-                        request=request,
-                        started_at=started_at,
-                        seconds=seconds,
-                        status="done",
-                        asset_sha256=asset_sha256,
-                        meta=meta or {},
-                    )
-                    .returning(gen_t.c.id)
+                    _INSERT_GENERATION,
+                    {
+                        "generator": generator,
+                        "generator_version": version,
+                        "cache_key": cache_key,
+                        "request": request,
+                        "started_at": started_at,
+                        "seconds": seconds,
+                        "status": "done",
+                        "asset_sha256": asset_sha256,
+                        "meta": meta or {},
+                    },
                 ).scalar_one()
             )
-            moved = conn.execute(
-                update(cache_t)
-                .where(cache_t.c.cache_key == cache_key)
-                .values(asset_sha256=asset_sha256, generation_id=gen_id)
-            )
-            if moved.rowcount == 0:
-                conn.execute(
-                    insert(cache_t).values(
-                        cache_key=cache_key,
-                        kind=kind,
-                        asset_sha256=asset_sha256,
-                        generation_id=gen_id,
-                        created_at=_now(),
-                    )
-                )
+            entry = {"key": cache_key, "asset_sha256": asset_sha256, "generation_id": gen_id}
+            if conn.execute(_POINT_CACHE, entry).rowcount == 0:
+                conn.execute(_INSERT_CACHE, {**entry, "kind": kind, "created_at": now})
         return gen_id
 
     def generation_info(self, generation_id: int) -> tuple[float, dict[str, Any]]:
