@@ -99,9 +99,15 @@ def test_every_job_ends_in_its_typed_state_and_only_billed_work_is_charged(
         adapter: type[Adapter] = type(Engine(store).adapter(Engine(store).route(route)))
         where = f"{route} ({job.status} {job.error_type}: {job.error})"
         if job.status == "needs_attention":
-            # Only a provider that cannot find a task may hand a lost submit to a human (whatever
-            # the shot would have become), and then it keeps the hold: the task may exist and bill.
-            assert adapter.find_by == "none" and job.error_type in ("AmbiguousSubmit",), where
+            # Only a lost submit that cannot be found again goes to a human (whatever the shot
+            # would have become), and it keeps the hold: the task may exist and bill. That is a
+            # provider with no lookup, or a listing that shows look-alikes (Seedance does not
+            # echo the prompt: this module's two database runs send the same request).
+            assert job.error_type == "AmbiguousSubmit", where
+            lookalikes = adapter.find_by == "listing" and "cannot tell which is ours" in (
+                job.error or ""
+            )
+            assert adapter.find_by == "none" or lookalikes, where
             continue
         if end == "ok":
             assert job.status == "done", where
