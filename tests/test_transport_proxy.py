@@ -28,8 +28,9 @@ def test_proxies_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,internal.corp")
     transport = AiohttpTransport()
-    assert transport.proxy_for(httpx.URL("https://api.x.ai/v1/videos")) == "http://proxy.corp:3128"
-    assert transport.proxy_for(httpx.URL("http://api.x.ai/v1/videos")) is None  # no HTTP_PROXY
+    api = "api.provider.test/v1/videos"
+    assert transport.proxy_for(httpx.URL(f"https://{api}")) == "http://proxy.corp:3128"
+    assert transport.proxy_for(httpx.URL(f"http://{api}")) is None  # no HTTP_PROXY set
     assert transport.proxy_for(httpx.URL("https://127.0.0.1:8000/v1")) is None
     assert transport.proxy_for(httpx.URL("https://files.internal.corp/a.mp4")) is None
 
