@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -388,3 +389,21 @@ def test_audio_ours_keeps_the_model_out_of_the_sound_and_the_bill(tmp_path: Path
     # Kling v3 bills audio as a toggle: asked for with `auto`, not with `ours`.
     kling = [t.replace(f"model: {SEEDANCE}", "model: kling-v3-std") for t in (speaking, ours)]
     assert waves_quote(kling[1]) < waves_quote(kling[0])
+
+
+def test_kling_sandbox_clips_carry_audio_when_sound_was_asked() -> None:
+    """Kling's sandbox, like Kling, returns a clip with sound when `sound` is on (v1 and Omni)
+    and for lip sync, and a silent one otherwise."""
+    from reelforge.sandbox.kling_tasks import KlingTask, clip_spec
+
+    def spec(route: str, **body: Any) -> Any:
+        return clip_spec(KlingTask("t", route, body, 0.0, 0.0, 0.0, source_seconds=5))
+
+    v3 = {"model_name": "kling-v3", "prompt": "a boat", "duration": "5"}
+    assert spec("text2video", **v3, sound="on").sound
+    assert not spec("text2video", **v3, sound="off").sound
+    assert not spec("text2video", **v3).sound
+    omni = {"model_name": "kling-video-3o", "prompt": "a boat", "duration": "5"}
+    assert spec("omni-video", **omni, sound="on").sound
+    assert not spec("omni-video", **omni).sound
+    assert spec("lip-sync", input={"video_id": "v1", "mode": "text2video", "text": "hi"}).sound

@@ -406,6 +406,7 @@ class KlingModelPathSandbox(ProviderSandbox[KlingModelPathSandboxConfig]):
             aspect=self._aspect(settings, first),
             first_frame=first,
             last_frame=self._frame(task, frame(body, "last_frame"), "last"),
+            audio=settings.get("audio") == "native",
         )
         url = self._publish(out)
         marked = bool(((body.get("options") or {}).get("watermark_info") or {}).get("enabled"))

@@ -245,6 +245,7 @@ class ClipSpec:
     first_frame: str | None  # base64 (URLs are not fetched)
     last_frame: str | None
     units: Decimal
+    sound: bool = False  # the clip carries the model's audio (a tone, in the sandbox)
 
 
 def omni_spec(body: dict[str, Any]) -> ClipSpec:
@@ -253,7 +254,8 @@ def omni_spec(body: dict[str, Any]) -> ClipSpec:
     frame = {i.get("type"): i.get("image_url") for i in images if i.get("type")}
     seconds = int(body.get("duration", DEFAULT_SECONDS))  # an edited video: assumed 5 s
     silent, sound, video = OMNI_UNITS.get((model, mode), (UNITS_4K,) * 3)
-    rate = video if body.get("video_list") else sound if body.get("sound") == "on" else silent
+    with_sound = body.get("sound") == "on"
+    rate = video if body.get("video_list") else sound if with_sound else silent
     return ClipSpec(
         model=model,
         mode=mode,
@@ -263,6 +265,7 @@ def omni_spec(body: dict[str, Any]) -> ClipSpec:
         first_frame=frame.get("first_frame"),
         last_frame=frame.get("end_frame"),
         units=rate * seconds,
+        sound=with_sound,
     )
 
 
@@ -279,4 +282,5 @@ def lipsync_spec(body: dict[str, Any], source_seconds: int | None) -> ClipSpec:
         first_frame=None,
         last_frame=None,
         units=LIPSYNC_UNITS_PER_SECOND * seconds,
+        sound=True,  # the lines spoken over the face
     )

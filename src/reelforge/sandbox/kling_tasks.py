@@ -177,6 +177,7 @@ class TaskBook:
             aspect=spec.aspect,
             first_frame=self._frame(task, spec.first_frame, "first"),
             last_frame=self._frame(task, spec.last_frame, "last"),
+            audio=spec.sound,
         )
         url = self.publish(out)
         task.videos = [{"id": f"v{task.task_id}", "url": url, "duration": f"{spec.seconds}.0"}]
@@ -208,4 +209,5 @@ def clip_spec(task: KlingTask) -> ClipSpec:
         first_frame=body.get("image"),
         last_frame=body.get("image_tail"),
         units=units_for(model, mode, body.get("sound") == "on", seconds),
+        sound=body.get("sound") == "on",
     )
