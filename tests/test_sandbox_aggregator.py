@@ -134,3 +134,28 @@ def test_named_sandboxes_take_a_config_like_the_others() -> None:
         with cls(AggregatorSandboxConfig(api_key="k:s" if name == "higgsfield" else "k")) as s:
             assert s.profile.name == name and s.api_key in ("k", "k:s")
             assert s.env()[s.profile.base_url_env] == s.base_url
+
+
+def test_a_clip_asked_for_sound_carries_it(sbx: AggregatorSandbox, tmp_path: Any) -> None:
+    """Where the profile has a sound field, a task asking for sound returns a clip with an
+    audio track (the model's tone) and one that does not ask a silent clip; without a sound
+    field every clip is silent."""
+    from reelforge.media.probe import probe
+
+    p = sbx.profile
+    f = p.fields_for(MODEL)
+    tracks = {}
+    for wanted in (True, False):
+        body = {f.prompt: "a storm", **({f.sound: wanted} if f.sound else {})}
+        task_id = get_path(submit(sbx, body).json(), p.id_path)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            answer = poll(sbx, task_id).json()
+            if get_path(answer, p.status_path) == p.spelling("succeeded"):
+                break
+            time.sleep(0.03)
+        out = get_path(answer, p.output_path)
+        clip = tmp_path / f"{wanted}.mp4"
+        clip.write_bytes(httpx.get(out[0] if p.output_list else out).content)
+        tracks[wanted] = probe(clip).audio_codec
+    assert tracks == ({True: "aac", False: None} if f.sound else {True: None, False: None})

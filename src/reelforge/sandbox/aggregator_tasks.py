@@ -98,6 +98,7 @@ class TaskBook:
             seconds=self.seconds(task),
             fps=self.config.render_fps,
             aspect=aspect,
+            audio=bool(f.sound and task.body.get(f.sound)),  # the model's sound, when asked
         )
         task.state, task.urls = "succeeded", [self.publish(out)]
 
