@@ -9,11 +9,11 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import av
 import httpx
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.catalogue import check, get_route
 from reelforge.generators.base import ShotRequest
 from reelforge.generators.remote import ADAPTERS, has_adapter
@@ -89,11 +89,6 @@ def luma() -> Iterator[LumaAgentsSandbox]:
 
 def adapter_for(sbx: LumaAgentsSandbox, **kw: Any) -> LumaAgentsAdapter:
     return LumaAgentsAdapter(base_url=sbx.api_base, credentials=sbx.credentials(), **kw)
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def full_run(

@@ -9,10 +9,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-import av
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.generators.base import ShotRequest
 from reelforge.providers import (
     Failed,
@@ -59,11 +59,6 @@ def kling() -> Iterator[KlingSandbox]:
 
 def adapter_for(sbx: KlingSandbox, **kw: Any) -> KlingAdapter:
     return KlingAdapter(base_url=sbx.base_url, credentials=sbx.credentials(), **kw)
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def _full_run(

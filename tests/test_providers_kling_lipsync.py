@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,18 +14,18 @@ from typing import Any, TypeVar
 import pydantic
 import pytest
 
+from kling_helpers import _no_real_keys, adapter_for, kling, offline  # noqa: F401 (fixtures)
 from reelforge.generators.base import ShotRequest
 from reelforge.providers import (
     ConcurrencyLimited,
     InvalidRequest,
     KlingAdapter,
-    KlingCredentials,
     ModerationRejected,
     Succeeded,
     TransientProviderError,
 )
 from reelforge.providers.kling import LipSyncInput
-from reelforge.sandbox import Fault, KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox import Fault, KlingSandbox
 
 T = TypeVar("T")
 URL = "https://cdn.example/take.mp4"
@@ -34,32 +34,6 @@ VOICE = {"text": "We sail at dawn.", "voice_id": "oversea_male1"}
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
-
-
-@pytest.fixture(autouse=True)
-def _no_real_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "KLING_API_KEY",
-        "KLING_ACCESS_KEY",
-        "KLING_SECRET_KEY",
-        "REELFORGE_KLING_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def offline() -> KlingAdapter:
-    return KlingAdapter(base_url="http://127.0.0.1:9", credentials=KlingCredentials(api_key="k"))
-
-
-@pytest.fixture
-def kling() -> Iterator[KlingSandbox]:
-    with KlingSandbox(KlingSandboxConfig(queue_seconds=0.05, processing_seconds=0.1)) as sbx:
-        yield sbx
-
-
-def adapter_for(sbx: KlingSandbox) -> KlingAdapter:
-    return KlingAdapter(base_url=sbx.base_url, credentials=sbx.credentials())
 
 
 async def make_video(adapter: KlingAdapter) -> Succeeded:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from PIL import Image
 
+from kling_helpers import _no_real_keys, adapter_for, kling, offline  # noqa: F401 (fixtures)
 from reelforge.generators.base import ElementRef, ShotRequest, TimedLine
 from reelforge.providers import (
     AmbiguousSubmit,
@@ -21,14 +22,13 @@ from reelforge.providers import (
     Failed,
     InvalidRequest,
     KlingAdapter,
-    KlingCredentials,
     ModerationRejected,
     ProviderError,
     Succeeded,
     TaskState,
 )
 from reelforge.providers.kling import CODE_TABLE
-from reelforge.sandbox import Fault, KlingSandbox, KlingSandboxConfig
+from reelforge.sandbox import Fault, KlingSandbox
 
 T = TypeVar("T")
 # The HTTP status Kling pairs with each business code (research §3.7).
@@ -60,32 +60,6 @@ def shot(prompt: str = "a lighthouse at dusk", **kw: Any) -> ShotRequest:
 def png(path: Path, colour: tuple[int, int, int] = (200, 30, 30)) -> Path:
     Image.new("RGB", (320, 320), colour).save(path)
     return path
-
-
-@pytest.fixture(autouse=True)
-def _no_real_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "KLING_API_KEY",
-        "KLING_ACCESS_KEY",
-        "KLING_SECRET_KEY",
-        "REELFORGE_KLING_BASE_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def offline() -> KlingAdapter:
-    return KlingAdapter(base_url="http://127.0.0.1:9", credentials=KlingCredentials(api_key="k"))
-
-
-@pytest.fixture
-def kling() -> Iterator[KlingSandbox]:
-    with KlingSandbox(KlingSandboxConfig(queue_seconds=0.05, processing_seconds=0.1)) as sbx:
-        yield sbx
-
-
-def adapter_for(sbx: KlingSandbox) -> KlingAdapter:
-    return KlingAdapter(base_url=sbx.base_url, credentials=sbx.credentials())
 
 
 # -- request shape ---------------------------------------------------------------------------

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import av
 import pytest
 
+from media_helpers import frame_count
 from reelforge.generators import remote
 from reelforge.generators.base import ShotRequest
 from reelforge.providers import (
@@ -58,11 +58,6 @@ def luma() -> Iterator[LumaSandbox]:
 
 def adapter_for(sbx: LumaSandbox) -> LumaAdapter:
     return LumaAdapter(base_url=sbx.api_base, credentials=sbx.credentials())
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def full_run(

@@ -10,10 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-import av
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.generators.base import ShotRequest
 from reelforge.providers import (
     Expired,
@@ -58,11 +58,6 @@ def mm() -> Iterator[MiniMaxSandbox]:
 
 def adapter_for(sbx: MiniMaxSandbox) -> MiniMaxAdapter:
     return MiniMaxAdapter(base_url=sbx.base_url, credentials=sbx.credentials())
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def full_run(

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import av
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.generators.base import ShotRequest
 from reelforge.providers import (
     Canceled,
@@ -60,11 +60,6 @@ def sbx() -> Iterator[OpenAIVideosSandbox]:
 
 def adapter_for(server: OpenAIVideosSandbox, **kw: Any) -> OpenAIVideosAdapter:
     return OpenAIVideosAdapter(base_url=server.api_base, api_key=server.config.api_key, **kw)
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def full_run(

@@ -12,6 +12,7 @@ import av
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.generators import remote
 from reelforge.generators.base import ShotRequest
 from reelforge.providers import (
@@ -58,11 +59,6 @@ def rw() -> Iterator[RunwaySandbox]:
 
 def adapter_for(sbx: RunwaySandbox) -> RunwayAdapter:
     return RunwayAdapter(base_url=sbx.base_url, credentials=sbx.credentials())
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def full_run(

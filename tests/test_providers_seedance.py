@@ -8,10 +8,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-import av
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.generators.base import ElementRef, ShotRequest
 from reelforge.providers import (
     Canceled,
@@ -61,11 +61,6 @@ def ark() -> Iterator[SeedanceSandbox]:
 
 def adapter_for(sbx: SeedanceSandbox, **kw: Any) -> SeedanceAdapter:
     return SeedanceAdapter(base_url=sbx.api_base, credentials=sbx.credentials(), **kw)
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 def png(

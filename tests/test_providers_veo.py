@@ -12,6 +12,7 @@ import av
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.generators.base import ElementRef, ShotRequest
 from reelforge.providers import Failed, ModerationRejected, Running, Succeeded, TaskState
 from reelforge.providers.veo import GeminiCredentials, VeoAdapter
@@ -47,11 +48,6 @@ def veo() -> Iterator[VeoSandbox]:
 
 def adapter_for(sbx: VeoSandbox) -> VeoAdapter:
     return VeoAdapter(base_url=sbx.base_url, credentials=sbx.credentials())
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 def seconds_of(path: Path) -> float:

@@ -11,10 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-import av
 import pytest
 from PIL import Image
 
+from media_helpers import frame_count
 from reelforge.generators import remote
 from reelforge.generators.base import ElementRef, ShotRequest
 from reelforge.providers import (
@@ -61,11 +61,6 @@ def sbx() -> Iterator[XaiSandbox]:
 
 def adapter_for(server: XaiSandbox) -> XaiAdapter:
     return XaiAdapter(base_url=server.api_base, api_key=server.config.api_key)
-
-
-def frame_count(path: Path) -> int:
-    with av.open(str(path)) as container:
-        return sum(1 for _ in container.decode(video=0))
 
 
 async def finish(
